@@ -1,0 +1,225 @@
+"""Notifications through Apprise: failed runs, overdue activities and high findings.
+
+Configured per court in a YAML file (default ``<inventory>/notify.yml``)::
+
+    urls:                       # any Apprise URLs (mail, Telegram, WhatsApp gateways, JSON…)
+      - "json://127.0.0.1:8099/hook"
+    events: [failed_run, high_finding, overdue]    # default: all three
+    satker: Pengadilan Negeri Contoh                # shown in every title
+
+:func:`notify_since_last` reads the records appended since the previous call (the last seen
+``seq`` is kept in ``notify.state`` beside the store), builds one message per event, sends them
+and only then moves the mark forward, so a failed delivery is retried by the next call.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from sop_runner.catalog import Catalog
+from sop_runner.records import Record, RecordStore, iso, parse_iso, utcnow
+
+EVENTS = ("failed_run", "high_finding", "overdue")
+FAILED = ("failed", "unreachable", "interrupted")
+
+
+class NotifyError(Exception):
+    """A notification problem the user can fix (bad config, delivery failed)."""
+
+
+@dataclass(frozen=True)
+class NotifyConfig:
+    """Where to send and which events."""
+
+    urls: tuple[str, ...]
+    events: tuple[str, ...] = EVENTS
+    satker: str = ""
+
+    @classmethod
+    def load(cls, path: Path) -> NotifyConfig:
+        """Read the YAML at `path`. Raise NotifyError naming the file and the field."""
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except OSError as exc:
+            raise NotifyError(f"cannot read {path}: {exc.strerror}") from exc
+        except yaml.YAMLError as exc:
+            raise NotifyError(f"{path} is not valid YAML: {str(exc).splitlines()[0]}") from exc
+        if not isinstance(data, dict):
+            raise NotifyError(f"{path}: expected a mapping with urls")
+        urls = data.get("urls")
+        if not isinstance(urls, list) or not urls or not all(isinstance(u, str) and u for u in urls):
+            raise NotifyError(f"{path}: 'urls' must be a non-empty list of Apprise URLs")
+        events = data.get("events", list(EVENTS))
+        bad = [e for e in events if e not in EVENTS] if isinstance(events, list) else [str(events)]
+        if bad:
+            raise NotifyError(f"{path}: unknown event(s) {', '.join(map(str, bad))}; use {', '.join(EVENTS)}")
+        unknown = sorted(set(data) - {"urls", "events", "satker"})
+        if unknown:
+            raise NotifyError(f"{path}: unknown key(s) {', '.join(unknown)}; allowed: urls, events, satker")
+        return cls(urls=tuple(urls), events=tuple(events), satker=str(data.get("satker", "")))
+
+
+@dataclass(frozen=True)
+class Message:
+    """One notification: a title, a body and the Apprise type (info/warning/failure)."""
+
+    event: str
+    title: str
+    body: str
+    kind: str = "warning"
+    key: str = field(default="", compare=False)
+
+
+def messages_for_records(records: Iterable[Record], events: Iterable[str] = EVENTS) -> list[Message]:
+    """Given new records, return the messages for failed runs and high findings (check mode skipped)."""
+    wanted = set(events)
+    out: list[Message] = []
+    for rec in records:
+        if rec.check_mode:
+            continue
+        when = rec.started_at[:16].replace("T", " ") + " UTC"
+        if "failed_run" in wanted and rec.status in FAILED:
+            hosts = ", ".join(h for h, st in sorted(rec.hosts.items()) if st.get("status") != "ok") or "-"
+            out.append(
+                Message(
+                    "failed_run",
+                    f"{rec.activity_id} {rec.status.upper()}",
+                    f"{rec.activity_id} pada {when}: status {rec.status} (host: {hosts}). "
+                    f"{rec.summary or rec.note}".strip(),
+                    "failure",
+                    f"run:{rec.record_id}",
+                )
+            )
+        if "high_finding" in wanted:
+            for f in rec.findings:
+                if f.get("severity") != "high":
+                    continue
+                out.append(
+                    Message(
+                        "high_finding",
+                        f"{rec.activity_id} temuan TINGGI: {f.get('code', '')}",
+                        f"{rec.activity_id} {f.get('host', '')} pada {when}: {f.get('message', '')}",
+                        "failure",
+                        f"finding:{rec.record_id}:{f.get('host', '')}:{f.get('code', '')}",
+                    )
+                )
+    return out
+
+
+def overdue_messages(store: RecordStore, catalog: Catalog, now: dt.datetime) -> list[Message]:
+    """Return one message per scheduled, runnable activity whose last due time passed (plus
+    its grace) without a successful or partial record since the due time before it."""
+    from dateutil.rrule import rrulestr
+
+    last = store.last_host_runs()
+    out = []
+    for act in catalog.activities.values():
+        rule_text = catalog.rrule(act)
+        if not rule_text or not act.runnable:
+            continue
+        anchor = (
+            (now - dt.timedelta(days=62))
+            .astimezone(catalog.tz)
+            .replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+        )
+        rule = rrulestr(rule_text, dtstart=anchor)
+        grace = dt.timedelta(seconds=act.grace_s or 0)
+        due = rule.before(now - grace, inc=True)  # type: ignore[union-attr]
+        if due is None:
+            continue
+        prev = rule.before(due) or anchor  # type: ignore[union-attr]
+        window_start = due - (due - prev) / 2
+        done = last.get((act.id, ""))
+        if done and done[1] in ("successful", "partial") and parse_iso(done[0]) >= window_start:
+            continue
+        stamp = due.strftime("%Y-%m-%d %H:%M %Z")
+        out.append(
+            Message(
+                "overdue",
+                f"{act.id} terlambat (overdue)",
+                f"{act.id} {act.aktifitas}: jadwal {stamp} belum terlaksana"
+                + (f" (terakhir: {done[0][:16]} {done[1]})" if done else " (belum pernah)"),
+                "warning",
+                f"overdue:{act.id}:{iso(due)}",
+            )
+        )
+    return out
+
+
+def send(messages: list[Message], cfg: NotifyConfig) -> int:
+    """Send the messages through Apprise; return how many were delivered. Raise NotifyError
+    when a delivery fails (nothing is retried here; the caller keeps its mark)."""
+    import apprise
+
+    if not messages:
+        return 0
+    sender = apprise.Apprise()
+    for url in cfg.urls:
+        if not sender.add(url):
+            raise NotifyError(f"not an Apprise URL: {url}")
+    prefix = f"[{cfg.satker}] " if cfg.satker else ""
+    kinds = {"failure": apprise.NotifyType.FAILURE, "warning": apprise.NotifyType.WARNING}
+    for msg in messages:
+        ok = sender.notify(
+            title=prefix + msg.title, body=msg.body, notify_type=kinds.get(msg.kind, apprise.NotifyType.INFO)
+        )
+        if not ok:
+            raise NotifyError(f"delivery failed for '{msg.title}' (check the notify urls)")
+    return len(messages)
+
+
+def _state_path(store: RecordStore) -> Path:
+    return store.dir / "notify.state"
+
+
+def _read_state(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return data if isinstance(data, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def notify_since_last(
+    store: RecordStore,
+    catalog: Catalog,
+    cfg: NotifyConfig,
+    *,
+    now: dt.datetime | None = None,
+    dry_run: bool = False,
+    echo: Callable[[str], Any] | None = None,
+) -> int:
+    """Send messages for records appended since the previous call and for overdue activities
+    not yet announced; return how many messages were sent (or prepared when ``dry_run``)."""
+    now = now or utcnow()
+    state_path = _state_path(store)
+    state = _read_state(state_path)
+    last_seq = int(state.get("last_seq", 0))
+    announced = set(state.get("overdue", []))
+    new = [r for r in store.iter_records() if r.seq > last_seq]
+    msgs = messages_for_records(new, cfg.events)
+    if "overdue" in cfg.events:
+        msgs += [m for m in overdue_messages(store, catalog, now) if m.key not in announced]
+    if echo:
+        for m in msgs:
+            echo(f"{m.event}: {m.title} — {m.body}")
+    if dry_run:
+        return len(msgs)
+    sent = send(msgs, cfg)
+    state = {
+        "last_seq": max([last_seq, *(r.seq for r in new)]),
+        "overdue": sorted(announced | {m.key for m in msgs if m.event == "overdue"})[-500:],
+        "updated_at": iso(now),
+    }
+    tmp = state_path.with_name(f".{state_path.name}.tmp-{os.getpid()}")
+    tmp.write_text(json.dumps(state), encoding="utf-8")
+    tmp.replace(state_path)
+    return sent

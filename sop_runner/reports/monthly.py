@@ -1,0 +1,579 @@
+"""Laporan Situasi Kondisi (SIPP-5, F.5; with C.6/C.7): the month read from the record store.
+
+:func:`collect_monthly` turns the records of one month into a :class:`MonthlyReport` (plain
+data); :func:`render_monthly_html` renders it with the package's Jinja2 template. Times are shown
+in the court's time zone (the catalog's ``timezone``); the store keeps UTC.
+
+Reading the month: for every catalog activity with a schedule, each due time (RRULE
+occurrence) before the report's cut-off (end of month, or now for the running month) is a
+*slot*; a slot is done when a successful or partial, non-check-mode record of that activity
+starts within half a period of it (±30 min for hourly, ±12 h for daily, ±15 days for day 30).
+An activity *memenuhi* its Mutu Baku when no slot was missed and no record exceeded the SOP's
+"Waktu" standard; a missed latest slot makes it *overdue*.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from dateutil.rrule import rrulestr
+
+from sop_runner.catalog import Activity, Catalog
+from sop_runner.ledger import Complaint, Ledger, ServiceRequest
+from sop_runner.records import MEMENUHI, TIDAK_MEMENUHI, Incident, Record, RecordStore, iso, parse_iso, utcnow
+from sop_runner.reports import charts
+from sop_runner.reports.court import CourtInfo
+from sop_runner.reports.errors import ReportError
+from sop_runner.reports.render import render
+
+DONE_STATUSES = ("successful", "partial")
+SECTION_ACTIVITIES = {
+    "sipp": ("SIPP-1", "SIPP-2", "SIPP-3", "D.7"),
+    "network": ("C.2", "C.3", "C.4", "C.5"),
+    "security": ("D.1", "D.4", "D.5"),
+    "website": ("F.1", "F.2", "F.3", "F.4", "E.6"),
+}
+BACKUP_ACTIVITIES = ("SIPP-2", "F.2")
+SIZE_KEYS = ("size_bytes", "backup_size_bytes", "archive_bytes", "dump_bytes", "total_bytes")
+AVAILABILITY_THRESHOLD = 99.0
+
+
+@dataclass
+class ActivityRow:
+    """One line of the Daftar hasil monitoring dan pemeliharaan (C.6/C.7)."""
+
+    id: str
+    aktifitas: str
+    pelaksana: str
+    waktu: str
+    output: str
+    kind: str
+    schedule_text: str
+    scheduled: int = 0
+    done_slots: int = 0
+    missed: list[dt.datetime] = field(default_factory=list)
+    failed_slots: list[dt.datetime] = field(default_factory=list)
+    runs: int = 0
+    failed: int = 0
+    over_standard: int = 0
+    verdict: str | None = None
+    overdue: bool = False
+    last: Record | None = None
+    last_at: dt.datetime | None = None
+    last_summary: str = ""
+    note: str = ""
+
+
+@dataclass
+class DayAvailability:
+    """SIPP availability on one day from the hourly SIPP-1 checks."""
+
+    day: int
+    checks: int
+    available: int
+
+    @property
+    def percent(self) -> float | None:
+        """Share of checks that found SIPP available, or None when nothing was checked."""
+        return 100.0 * self.available / self.checks if self.checks else None
+
+
+@dataclass
+class FindingRow:
+    """A finding as the report lists it: grouped by (activity, host, code) over the month."""
+
+    activity_id: str
+    host: str
+    severity: str
+    code: str
+    message: str
+    first_at: dt.datetime
+    last_at: dt.datetime
+    count: int
+
+
+@dataclass
+class BackupRow:
+    """One backup (or restore drill) record."""
+
+    activity_id: str
+    at: dt.datetime
+    status: str
+    size_bytes: float | None
+    repository_bytes: float | None
+    duration_s: float | None
+    verdict: str | None
+    summary: str
+
+
+@dataclass
+class IncidentRow:
+    """An incident overlapping the month, with its duration (up to now when still open)."""
+
+    incident: Incident
+    opened_at: dt.datetime
+    closed_at: dt.datetime | None
+    duration_s: float
+
+
+@dataclass
+class ManualRow:
+    """A manual activity recorded with ``sop log`` (not part of a request or complaint)."""
+
+    record: Record
+    at: dt.datetime
+
+
+@dataclass
+class MonthlyReport:
+    """Everything the monthly template prints."""
+
+    court: CourtInfo
+    catalog: Catalog
+    year: int
+    month: int
+    tz: str
+    period_start: dt.datetime
+    period_end: dt.datetime
+    cutoff: dt.datetime
+    generated_at: dt.datetime
+    activities: list[ActivityRow]
+    availability: list[DayAvailability]
+    availability_svg: str
+    backups: list[BackupRow]
+    backup_svg: str
+    restore_drills: list[BackupRow]
+    findings: dict[str, list[FindingRow]]
+    incidents: list[IncidentRow]
+    complaints: list[Complaint]
+    requests: list[ServiceRequest]
+    manual: list[ManualRow]
+    open_items: list[str]
+    last_record: Record | None
+    chain_ok: bool
+    chain_count: int
+    chain_problem: str
+    record_count: int
+
+    @property
+    def availability_percent(self) -> float | None:
+        """SIPP availability over the month (all hourly checks)."""
+        checks = sum(d.checks for d in self.availability)
+        return 100.0 * sum(d.available for d in self.availability) / checks if checks else None
+
+    @property
+    def memenuhi_count(self) -> int:
+        """Activities that met their Mutu Baku this month."""
+        return sum(1 for a in self.activities if a.verdict == MEMENUHI)
+
+    @property
+    def tidak_memenuhi_count(self) -> int:
+        """Activities that did not meet their Mutu Baku this month."""
+        return sum(1 for a in self.activities if a.verdict == TIDAK_MEMENUHI)
+
+    @property
+    def month_name(self) -> str:
+        """'November 2026'."""
+        from sop_runner.reports.schedule import MONTHS_ID
+
+        return f"{MONTHS_ID[self.month - 1]} {self.year}"
+
+    def local(self, value: str | dt.datetime | None) -> dt.datetime | None:
+        """Return a store time (ISO text or aware datetime) in the court's time zone."""
+        if value is None:
+            return None
+        when = parse_iso(value) if isinstance(value, str) else value
+        return when.astimezone(ZoneInfo(self.tz))
+
+
+def parse_month(text: str) -> tuple[int, int]:
+    """Given 'YYYY-MM', return (year, month). Raise ReportError naming the input otherwise."""
+    try:
+        year_s, month_s = text.split("-")
+        year, month = int(year_s), int(month_s)
+        if len(year_s) != 4 or not 1 <= month <= 12:
+            raise ValueError
+    except ValueError:
+        raise ReportError(f"month {text!r} is not YYYY-MM (e.g. 2026-11)") from None
+    return year, month
+
+
+def _slots(rule_text: str, start: dt.datetime, end: dt.datetime, tz: ZoneInfo) -> list[dt.datetime]:
+    """Return the due times of a rule in [start - one period, end + one period) (local time)."""
+    first = start - dt.timedelta(days=62)  # reaches the previous day-30 slot, cheap for hourly
+    anchor = dt.datetime(first.year, first.month, 1, tzinfo=tz)
+    rule = rrulestr(rule_text, dtstart=anchor)
+    before = rule.before(start)
+    after_end = rule.after(end, inc=True)
+    lo = before or start
+    hi = after_end or end
+    return list(rule.between(lo, hi, inc=True))  # type: ignore[union-attr]
+
+
+def _number(value: Any, keys: Iterable[str]) -> float | None:
+    """Find the first numeric value under one of `keys` (searched depth-first), or sum the
+    ``bytes_processed`` of a ``sources`` list (restic result shape)."""
+    if isinstance(value, dict):
+        for key in keys:
+            v = value.get(key)
+            if isinstance(v, int | float) and not isinstance(v, bool):
+                return float(v)
+        sources = value.get("sources")
+        if isinstance(sources, list):
+            nums = [s.get("bytes_processed") for s in sources if isinstance(s, dict)]
+            vals = [float(n) for n in nums if isinstance(n, int | float) and not isinstance(n, bool)]
+            if vals:
+                return sum(vals)
+        for v in value.values():
+            if isinstance(v, dict | list):
+                found = _number(v, keys)
+                if found is not None:
+                    return found
+    elif isinstance(value, list):
+        for v in value:
+            found = _number(v, keys)
+            if found is not None:
+                return found
+    return None
+
+
+def _sipp_available(rec: Record) -> bool:
+    """Given a SIPP-1 record, return whether SIPP was available (output flag, else status)."""
+    flags = [o.get("akses_sipp_tersedia") for o in rec.output.values() if isinstance(o, dict)]
+    flags = [f for f in flags if isinstance(f, bool)]
+    if flags:
+        return all(flags)
+    return rec.status == "successful" and not any(f.get("severity") == "high" for f in rec.findings)
+
+
+class _Collector:
+    def __init__(
+        self, store: RecordStore, catalog: Catalog, court: CourtInfo, year: int, month: int, now: dt.datetime
+    ) -> None:
+        self.store = store
+        self.catalog = catalog
+        self.court = court
+        self.tz_name = court.tz or catalog.timezone
+        self.tz = ZoneInfo(self.tz_name)
+        self.year, self.month = year, month
+        self.start = dt.datetime(year, month, 1, tzinfo=self.tz)
+        self.end = dt.datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=self.tz)
+        self.now = now
+        if self.start > now:
+            raise ReportError(f"month {year}-{month:02d} has not started yet; nothing to report")
+        self.cutoff = min(self.end, now)
+        self.since, self.until = iso(self.start), iso(self.end)
+        self.records: dict[str, list[Record]] = {}
+
+    def month_records(self, activity_id: str) -> list[Record]:
+        if activity_id not in self.records:
+            self.records[activity_id] = [
+                r
+                for r in self.store.iter_records(
+                    activity_id=activity_id, since=self.since, until=self.until, include_check=False
+                )
+            ]
+        return self.records[activity_id]
+
+    def activity_row(self, act: Activity) -> ActivityRow:
+        recs = self.month_records(act.id)
+        row = ActivityRow(
+            id=act.id,
+            aktifitas=act.aktifitas,
+            pelaksana=" / ".join(act.pelaksana),
+            waktu=act.waktu,
+            output=act.output,
+            kind=act.kind,
+            schedule_text=self.catalog.schedule_descriptions.get(act.schedule or "", "")
+            if act.schedule
+            else "",
+        )
+        ledger_recs = [r for r in recs if "ledger" in r.output]
+        row.runs = len(recs)
+        row.failed = sum(1 for r in recs if r.status not in DONE_STATUSES)
+        row.over_standard = sum(1 for r in recs if r.verdict == TIDAK_MEMENUHI)
+        if recs:
+            row.last = recs[-1]
+            row.last_at = parse_iso(recs[-1].started_at).astimezone(self.tz)
+            row.last_summary = recs[-1].summary
+        rule = self.catalog.rrule(act) if act.enabled else None
+        if rule and act.produced_by != "report":
+            self._slot_check(row, recs, rule, act)
+        elif act.produced_by == "report":
+            row.note = (
+                "disusun dari catatan oleh laporan ini" if act.id in ("C.6", "C.7", "SIPP-5", "F.5") else ""
+            )
+        if row.scheduled or recs:
+            late = row.over_standard > 0 or bool(row.missed) or bool(row.failed_slots)
+            has_standard = act.standard_s is not None or bool(rule)
+            if late:
+                row.verdict = TIDAK_MEMENUHI
+            elif has_standard and (row.done_slots or any(r.verdict == MEMENUHI for r in recs)):
+                row.verdict = MEMENUHI
+        if ledger_recs and not row.note:
+            row.note = "lihat bagian 9 / 10"
+        return row
+
+    def _slot_check(self, row: ActivityRow, recs: list[Record], rule: str, act: Activity) -> None:
+        slots = _slots(rule, self.start, self.end, self.tz)
+        good = sorted(parse_iso(r.started_at) for r in recs if r.status in DONE_STATUSES)
+        tried = sorted(parse_iso(r.started_at) for r in recs if r.status not in DONE_STATUSES)
+        # Records just outside the month may satisfy a slot at its edge (half a period).
+        edge = [
+            parse_iso(r.started_at)
+            for r in self.store.iter_records(
+                activity_id=act.id,
+                since=iso(slots[0]) if slots else self.since,
+                until=iso(slots[-1]) if slots else self.until,
+                include_check=False,
+            )
+            if r.status in DONE_STATUSES and not self.since <= r.started_at < self.until
+        ]
+        times = sorted(good + edge)
+        grace = dt.timedelta(seconds=act.grace_s or 0)
+        for i, slot in enumerate(slots):
+            if not self.start <= slot < self.end or slot > self.cutoff:
+                continue
+            lo = slot - (slot - slots[i - 1]) / 2 if i > 0 else slot
+            hi = slot + (slots[i + 1] - slot) / 2 if i + 1 < len(slots) else slot + grace
+            hi = max(hi, slot + grace)
+            row.scheduled += 1
+            j = bisect.bisect_left(times, lo)
+            k = bisect.bisect_left(tried, lo)
+            if j < len(times) and times[j] < hi:
+                row.done_slots += 1
+            elif k < len(tried) and tried[k] < hi:
+                row.failed_slots.append(slot)  # carried out, but it failed
+            elif hi <= self.now:
+                row.missed.append(slot)
+            else:
+                row.scheduled -= 1  # its window is still open: not yet due
+        if row.missed:
+            last_due = max(s for s in slots if s <= self.cutoff and s >= self.start)
+            row.overdue = last_due in row.missed
+
+    def availability(self) -> list[DayAvailability]:
+        days: dict[int, DayAvailability] = {}
+        last_day = (
+            (self.cutoff - dt.timedelta(microseconds=1)).day
+            if self.cutoff < self.end
+            else ((self.end - dt.timedelta(days=1)).day)
+        )
+        for d in range(1, last_day + 1):
+            days[d] = DayAvailability(d, 0, 0)
+        for rec in self.month_records("SIPP-1"):
+            day = parse_iso(rec.started_at).astimezone(self.tz).day
+            if day not in days:
+                continue
+            days[day].checks += 1
+            days[day].available += int(_sipp_available(rec))
+        return list(days.values())
+
+    def backups(self, activity_ids: Iterable[str]) -> list[BackupRow]:
+        rows = []
+        for act in activity_ids:
+            for rec in self.month_records(act):
+                rows.append(
+                    BackupRow(
+                        activity_id=act,
+                        at=parse_iso(rec.started_at).astimezone(self.tz),
+                        status=rec.status,
+                        size_bytes=_number(rec.output, SIZE_KEYS),
+                        repository_bytes=_number(rec.output, ("repository_bytes",)),
+                        duration_s=rec.duration_s,
+                        verdict=rec.verdict,
+                        summary=rec.summary,
+                    )
+                )
+        rows.sort(key=lambda r: r.at)
+        return rows
+
+    def findings(self) -> dict[str, list[FindingRow]]:
+        out: dict[str, list[FindingRow]] = {}
+        for section, acts in SECTION_ACTIVITIES.items():
+            grouped: dict[tuple[str, str, str], FindingRow] = {}
+            for act in acts:
+                for rec in self.month_records(act):
+                    when = parse_iso(rec.started_at).astimezone(self.tz)
+                    for f in rec.findings:
+                        if f.get("severity") == "info":
+                            continue
+                        key = (act, str(f.get("host", "")), str(f.get("code", "")))
+                        row = grouped.get(key)
+                        if row is None:
+                            grouped[key] = FindingRow(
+                                act,
+                                key[1],
+                                str(f.get("severity")),
+                                key[2],
+                                str(f.get("message", "")),
+                                when,
+                                when,
+                                1,
+                            )
+                        else:
+                            row.count += 1
+                            row.last_at = when
+                            row.message = str(f.get("message", row.message))
+                            if f.get("severity") == "high":
+                                row.severity = "high"
+            out[section] = sorted(
+                grouped.values(), key=lambda r: (r.severity != "high", r.activity_id, r.first_at)
+            )
+        return out
+
+    def incidents(self) -> list[IncidentRow]:
+        rows = []
+        for inc in self.store.list_incidents(since=self.since, until=self.until):
+            opened = parse_iso(inc.opened_at).astimezone(self.tz)
+            closed = parse_iso(inc.closed_at).astimezone(self.tz) if inc.closed_at else None
+            duration = (
+                inc.downtime_s if inc.downtime_s is not None else (self.cutoff - opened).total_seconds()
+            )
+            rows.append(IncidentRow(inc, opened, closed, max(duration, 0.0)))
+        return rows
+
+    def manual(self) -> list[ManualRow]:
+        rows = []
+        for act in self.catalog.activities.values():
+            for rec in self.month_records(act.id):
+                if rec.via == "sop-log" and "ledger" not in rec.output:
+                    rows.append(ManualRow(rec, parse_iso(rec.started_at).astimezone(self.tz)))
+        rows.sort(key=lambda r: r.at)
+        return rows
+
+
+def _in_month(start: dt.datetime, end: dt.datetime, opened: dt.datetime, closed: dt.datetime | None) -> bool:
+    return opened < end and (closed is None or closed >= start)
+
+
+def collect_monthly(
+    store: RecordStore,
+    catalog: Catalog,
+    year: int,
+    month: int,
+    *,
+    court: CourtInfo | None = None,
+    now: dt.datetime | None = None,
+) -> MonthlyReport:
+    """Given the store, the catalog and a month, return the MonthlyReport data.
+
+    Raise ReportError for a month that has not started or a store without any record up to
+    the end of the month.
+    """
+    court = court or CourtInfo()
+    now = now or utcnow()
+    col = _Collector(store, catalog, court, year, month, now)
+    activities = [col.activity_row(a) for a in catalog.activities.values()]
+    ledger = Ledger(store, {a.id: a.standard_s for a in catalog.activities.values() if a.id[:1] == "B"})
+    requests = [
+        r
+        for r in ledger.requests(now=col.cutoff)
+        if _in_month(col.start, col.end, r.received_at, r.finished_at)
+    ]
+    complaints = [
+        c
+        for c in ledger.complaints(now=col.cutoff)
+        if _in_month(col.start, col.end, c.received_at, c.solved_at)
+    ]
+    # A request's or complaint's late step makes its activity row "tidak memenuhi" too.
+    rows = {a.id: a for a in activities}
+    items: list[ServiceRequest | Complaint] = [*requests, *complaints]
+    for item in items:
+        for step in item.steps:
+            if step.late and step.step in rows and step.done_at and col.start <= step.done_at < col.end:
+                rows[step.step].verdict = TIDAK_MEMENUHI
+    incidents = col.incidents()
+    availability = col.availability()
+    backups = col.backups(BACKUP_ACTIVITIES)
+    drills = col.backups(("D.7",))
+    last = next(iter(store.iter_records(until=col.until, newest_first=True, limit=1)), None)
+    if last is None:
+        raise ReportError(
+            f"the record store has no record up to {year}-{month:02d}: "
+            "run the SOP activities first (sop run …)"
+        )
+    verify = store.verify()
+    open_items = _open_items(activities, incidents, complaints, requests, col)
+    sized = [b for b in backups if b.size_bytes is not None and b.activity_id == "SIPP-2"] or [
+        b for b in backups if b.size_bytes is not None
+    ]
+    backup_svg = (
+        charts.backup_chart(
+            [f"{b.at.day}/{b.at.month}" for b in sized],
+            [(b.size_bytes or 0) / 1048576 for b in sized],
+            "Ukuran backup per hari (MiB)",
+        )
+        if sized
+        else ""
+    )
+    return MonthlyReport(
+        court=court,
+        catalog=catalog,
+        year=year,
+        month=month,
+        tz=col.tz_name,
+        period_start=col.start,
+        period_end=col.end,
+        cutoff=col.cutoff.astimezone(col.tz),
+        generated_at=now.astimezone(col.tz),
+        activities=activities,
+        availability=availability,
+        availability_svg=charts.availability_chart(
+            [d.day for d in availability], [d.percent for d in availability], AVAILABILITY_THRESHOLD
+        ),
+        backups=backups,
+        backup_svg=backup_svg,
+        restore_drills=drills,
+        findings=col.findings(),
+        incidents=incidents,
+        complaints=complaints,
+        requests=requests,
+        manual=col.manual(),
+        open_items=open_items,
+        last_record=last,
+        chain_ok=verify.ok,
+        chain_count=verify.count,
+        chain_problem=verify.problem,
+        record_count=sum(len(v) for v in col.records.values()),
+    )
+
+
+def _open_items(
+    activities: list[ActivityRow],
+    incidents: list[IncidentRow],
+    complaints: list[Complaint],
+    requests: list[ServiceRequest],
+    col: _Collector,
+) -> list[str]:
+    items = []
+    for inc in incidents:
+        if inc.closed_at is None:
+            i = inc.incident
+            items.append(f"Insiden #{i.incident_id} {i.activity_id} {i.host}: {i.message} (masih terbuka)")
+    for c in complaints:
+        if c.open:
+            items.append(f"Pengaduan {c.complaint_id} dari {c.reporter}: {c.description} (belum selesai)")
+    for r in requests:
+        if not r.complete:
+            nxt = r.next_step
+            flag = " — TERLAMBAT" if r.pending_overdue else ""
+            items.append(
+                f"Permintaan layanan {r.request_id} '{r.title}': menunggu {nxt.step if nxt else ''}{flag}"
+            )
+    for a in activities:
+        if a.overdue:
+            items.append(f"{a.id} {a.aktifitas}: jadwal terakhir terlewat (overdue)")
+        elif a.last is not None and a.last.status not in DONE_STATUSES:
+            items.append(f"{a.id}: pelaksanaan terakhir berstatus {a.last.status}")
+    return items
+
+
+def render_monthly_html(report: MonthlyReport) -> str:
+    """Render the MonthlyReport as a self-contained HTML page (inline CSS and SVG)."""
+    return render("monthly.html.j2", r=report, court=report.court, signed_on=report.generated_at)
