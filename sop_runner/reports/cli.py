@@ -65,17 +65,15 @@ def _guard(fn: Callable[[], T]) -> T:
         _fail(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
 
 
-def _config(
-    ctx: typer.Context, records: Path | None, inventory: Path | None, operator: str | None = None
-) -> Config:
-    parent = ctx.find_object(Config)
-    if parent is not None and records is None and inventory is None and operator is None:
-        return parent
-    return load_config(
-        records=records if records is not None else (parent.records if parent else None),
-        inventory=inventory if inventory is not None else (parent.inventory if parent else None),
-        operator=operator if operator is not None else (parent.operator if parent else None),
-    )
+def _config(ctx: typer.Context, records: Path | None, inventory: Path | None, operator: str | None = None) -> Config:
+    """Return the effective config: this command's options over the global ``sop`` options
+    (``sop --records … report …``, kept by the main CLI) over environment and config file."""
+    main_cli = sys.modules.get("sop_runner.cli")
+    state = getattr(main_cli, "STATE", None)
+    if state is not None and hasattr(state, "config"):
+        cfg: Config = state.config(records=records, inventory=inventory, operator=operator)
+        return cfg
+    return load_config(records=records, inventory=inventory, operator=operator)
 
 
 def _catalog(cfg: Config) -> Catalog:
