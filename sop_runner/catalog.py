@@ -67,7 +67,9 @@ def parse_waktu(text: str) -> Waktu:
     for p in parts:
         m = _DURATION.fullmatch(p)
         if not m:
-            raise ValueError(f"cannot read waktu {text!r} (expected e.g. '1 jam', '15 menit', 'relatif', 'tanggal 30')")
+            raise ValueError(
+                f"cannot read waktu {text!r} (expected e.g. '1 jam', '15 menit', 'relatif', 'tanggal 30')"
+            )
         values.append(float(m.group(1).replace(",", ".")) * _UNITS[m.group(2).lower()])
     return Waktu(max(values))
 
@@ -207,7 +209,11 @@ def _describe(error: jsonschema.ValidationError, data: dict[str, Any]) -> str:
     where = ""
     if len(path) >= 2 and path[0] == "activities" and isinstance(path[1], int):
         acts = data.get("activities") or []
-        aid = acts[path[1]].get("id", f"#{path[1] + 1}") if isinstance(acts[path[1]], dict) else f"#{path[1] + 1}"
+        aid = (
+            acts[path[1]].get("id", f"#{path[1] + 1}")
+            if isinstance(acts[path[1]], dict)
+            else f"#{path[1] + 1}"
+        )
         fld = ".".join(str(p) for p in path[2:])
         where = f"activity {aid}: " + (f"field '{fld}': " if fld else "")
     elif path:
@@ -288,7 +294,8 @@ def load_catalog(overrides: list[Path] | tuple[Path, ...] = ()) -> Catalog:
         ZoneInfo(data["timezone"])
     except (ZoneInfoNotFoundError, ValueError):
         raise CatalogError(
-            f"catalog {files[-1]}: field 'timezone': unknown timezone {data['timezone']!r} (e.g. Asia/Jakarta)"
+            f"catalog {files[-1]}: field 'timezone': unknown timezone {data['timezone']!r} "
+            "(e.g. Asia/Jakarta)"
         ) from None
     schedules = {k: v["rrule"] for k, v in data["schedules"].items()}
     for name, rule in schedules.items():
@@ -310,7 +317,9 @@ def load_catalog(overrides: list[Path] | tuple[Path, ...] = ()) -> Catalog:
                 f"(defined: {', '.join(schedules)})"
             )
         if a["source"] not in data["sources"]:
-            raise CatalogError(f"catalog {origin}: activity {a['id']}: field 'source': unknown source '{a['source']}'")
+            raise CatalogError(
+                f"catalog {origin}: activity {a['id']}: field 'source': unknown source '{a['source']}'"
+            )
         if a["kind"] == "automated" and not a.get("playbook") and not a.get("produced_by"):
             raise CatalogError(
                 f"catalog {origin}: activity {a['id']}: field 'playbook': an automated activity needs a "
@@ -325,7 +334,7 @@ def load_catalog(overrides: list[Path] | tuple[Path, ...] = ()) -> Catalog:
             pelaksana=tuple(a["pelaksana"]),
             persyaratan=a["persyaratan"],
             waktu=a["waktu"],
-            standard_s=a["standard_s"] if "standard_s" in a else w.standard_s,
+            standard_s=a.get("standard_s", w.standard_s),
             output=a["output"],
             kind=a["kind"],
             playbook=a.get("playbook"),

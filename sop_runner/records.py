@@ -471,11 +471,12 @@ class RecordStore:
             )
             if not data["check_mode"] and data["status"] != "interrupted":
                 for host in ["", *data["hosts"]]:
-                    st = data["hosts"].get(host, {}).get("status", data["status"]) if host else data["status"]
+                    st = data["hosts"][host].get("status", data["status"]) if host else data["status"]
                     db.execute(
-                        "INSERT INTO host_last(activity_id, host, started_at, status, seq) VALUES (?,?,?,?,?) "
-                        "ON CONFLICT(activity_id, host) DO UPDATE SET started_at = excluded.started_at, "
-                        "status = excluded.status, seq = excluded.seq WHERE excluded.started_at >= started_at",
+                        "INSERT INTO host_last(activity_id, host, started_at, status, seq) "
+                        "VALUES (?,?,?,?,?) ON CONFLICT(activity_id, host) DO UPDATE SET "
+                        "started_at = excluded.started_at, status = excluded.status, seq = excluded.seq "
+                        "WHERE excluded.started_at >= started_at",
                         (data["activity_id"], host, data["started_at"], st, seq),
                     )
                 self._update_incidents(db, data)
@@ -497,8 +498,15 @@ class RecordStore:
                     db.execute(
                         "INSERT INTO incidents(activity_id, host, code, severity, message, opened_at, "
                         "opened_record_id) VALUES (?,?,?,?,?,?,?)",
-                        (act, host, f.get("code", ""), "high", f.get("message", ""), data["started_at"],
-                         data["record_id"]),
+                        (
+                            act,
+                            host,
+                            f.get("code", ""),
+                            "high",
+                            f.get("message", ""),
+                            data["started_at"],
+                            data["record_id"],
+                        ),
                     )
         for host, st in data["hosts"].items():
             if st.get("status") != "ok":
@@ -629,7 +637,9 @@ class RecordStore:
                 "SELECT * FROM records WHERE record_id LIKE ? ORDER BY seq LIMIT 2", (text + "%",)
             ).fetchall()
         if not rows:
-            raise RecordStoreError(f"no record '{text}' (use a seq number or record id from 'sop records list')")
+            raise RecordStoreError(
+                f"no record '{text}' (use a seq number or record id from 'sop records list')"
+            )
         if len(rows) > 1:
             raise RecordStoreError(f"record id prefix '{text}' is ambiguous; give more characters")
         return self._row_to_record(rows[0])
@@ -755,25 +765,37 @@ class RecordStore:
             label = f"record #{seq} ({act}, {started}, id {rid[:8]})"
             if seq != expected:
                 return VerifyResult(
-                    False, n, prev_hash, expected,
-                    f"record #{expected} is missing (removed): the chain jumps from #{expected - 1} to #{seq}",
+                    False,
+                    n,
+                    prev_hash,
+                    expected,
+                    f"record #{expected} is missing (removed): "
+                    f"the chain jumps from #{expected - 1} to #{seq}",
                 )
             if stored_prev != prev_hash:
                 return VerifyResult(
-                    False, n, prev_hash, seq,
+                    False,
+                    n,
+                    prev_hash,
+                    seq,
                     f"{label} is out of place (reordered or a predecessor removed): "
                     f"its previous-hash does not match record #{seq - 1}",
                 )
             digest = _chain_hash(prev_hash, seq, (rid, run, act, started, status, via, chk), body)
             if digest != stored_hash:
-                return VerifyResult(False, n, prev_hash, seq, f"{label} was altered: its content does not match its hash")
+                return VerifyResult(
+                    False, n, prev_hash, seq, f"{label} was altered: its content does not match its hash"
+                )
             prev_hash = stored_hash
             expected += 1
         head = self._db.execute("SELECT last_seq, last_hash FROM chain_head WHERE id = 1").fetchone()
         head_seq, head_hash = (head[0], head[1]) if head else (0, GENESIS_HASH)
         if head_seq != expected - 1 or head_hash != prev_hash:
             return VerifyResult(
-                False, n, prev_hash, expected,
+                False,
+                n,
+                prev_hash,
+                expected,
                 f"record #{expected} and later are missing (removed): the chain head says "
                 f"#{head_seq} but the last record is #{expected - 1}",
             )
@@ -815,8 +837,19 @@ class RecordStore:
                 db.execute(
                     "INSERT INTO runs(run_id, started_at, pid, hostname, via, trigger, operator, activities, "
                     "playbook, inventory, check_mode, state) VALUES (?,?,?,?,?,?,?,?,?,?,?, 'running')",
-                    (run_id, iso(utcnow()), os.getpid(), socket.gethostname(), via, trigger, operator,
-                     json.dumps(sorted(set(activities))), playbook, inventory, int(check_mode)),
+                    (
+                        run_id,
+                        iso(utcnow()),
+                        os.getpid(),
+                        socket.gethostname(),
+                        via,
+                        trigger,
+                        operator,
+                        json.dumps(sorted(set(activities))),
+                        playbook,
+                        inventory,
+                        int(check_mode),
+                    ),
                 )
         return fd
 
@@ -828,7 +861,9 @@ class RecordStore:
                 merged = sorted(set(json.loads(row[0])) | set(activities))
                 db.execute("UPDATE runs SET activities = ? WHERE run_id = ?", (json.dumps(merged), run_id))
 
-    def end_run(self, run_id: str, *, lock_fd: int | None = None, artifacts: dict[str, Any] | None = None) -> None:
+    def end_run(
+        self, run_id: str, *, lock_fd: int | None = None, artifacts: dict[str, Any] | None = None
+    ) -> None:
         """Mark a run finished (its records are written), attach the kept artifacts, release lock."""
         with self._tx() as db:
             db.execute(
@@ -838,6 +873,11 @@ class RecordStore:
             )
         if lock_fd is not None:
             os.close(lock_fd)
+
+    def set_run_artifacts(self, run_id: str, artifacts: dict[str, Any]) -> None:
+        """Attach the kept raw artifacts (blob reference) to a run without changing its state."""
+        with self._tx() as db:
+            db.execute("UPDATE runs SET artifacts = ? WHERE run_id = ?", (json.dumps(artifacts), run_id))
 
     def get_run(self, run_id: str) -> RunInfo | None:
         """Return the bookkeeping row of a run, or None."""
@@ -865,44 +905,51 @@ class RecordStore:
                     fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 except BlockingIOError:
                     continue  # still alive
-                with self._tx() as db:
-                    row = db.execute(
-                        "SELECT * FROM runs WHERE run_id = ? AND state = 'running'", (run_id,)
-                    ).fetchone()
-                    if not row:
-                        continue
-                    db.execute(
-                        "UPDATE runs SET state = 'interrupted', ended_at = ? WHERE run_id = ?",
-                        (iso(utcnow()), run_id),
-                    )
-                done = {r.activity_id for r in self.iter_records(run_id=run_id)}
-                acts = [a for a in json.loads(row["activities"]) if a not in done] or (
-                    [] if done else ["?"]
-                )
-                for act in acts:
-                    written.append(
-                        self.append_record(
-                            {
-                                "run_id": run_id,
-                                "activity_id": act,
-                                "via": "recovery",
-                                "trigger": row["trigger"],
-                                "operator": row["operator"],
-                                "started_at": row["started_at"],
-                                "ended_at": row["started_at"],
-                                "status": "interrupted",
-                                "check_mode": bool(row["check_mode"]),
-                                "inventory": row["inventory"],
-                                "playbook": row["playbook"],
-                                "note": f"run {run_id} (pid {row['pid']}, {row['via']}) ended without "
-                                "writing its records; marked interrupted by the next start",
-                            }
-                        )
-                    )
+                written.extend(self.interrupt_run(run_id))
             finally:
                 os.close(fd)
             with contextlib.suppress(FileNotFoundError):
                 lock.unlink()
+        return written
+
+    def interrupt_run(self, run_id: str, note: str = "") -> list[Record]:
+        """Mark a registered run interrupted and append an *interrupted* record for each of its
+        activities that has no record yet (one with activity ``?`` when none was known).
+        Return the records written (none when the run is not marked running)."""
+        with self._tx() as db:
+            row = db.execute(
+                "SELECT * FROM runs WHERE run_id = ? AND state = 'running'", (run_id,)
+            ).fetchone()
+            if not row:
+                return []
+            db.execute(
+                "UPDATE runs SET state = 'interrupted', ended_at = ? WHERE run_id = ?",
+                (iso(utcnow()), run_id),
+            )
+        done = {r.activity_id for r in self.iter_records(run_id=run_id)}
+        acts = [a for a in json.loads(row["activities"]) if a not in done] or ([] if done else ["?"])
+        written = []
+        for act in acts:
+            written.append(
+                self.append_record(
+                    {
+                        "run_id": run_id,
+                        "activity_id": act,
+                        "via": "recovery",
+                        "trigger": row["trigger"],
+                        "operator": row["operator"],
+                        "started_at": row["started_at"],
+                        "ended_at": row["started_at"],
+                        "status": "interrupted",
+                        "check_mode": bool(row["check_mode"]),
+                        "inventory": row["inventory"],
+                        "playbook": row["playbook"],
+                        "note": note
+                        or f"run {run_id} (pid {row['pid']}, {row['via']}) ended without writing its "
+                        "records; marked interrupted by the next start",
+                    }
+                )
+            )
         return written
 
     # -- export -----------------------------------------------------------------------------

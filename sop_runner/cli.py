@@ -1,0 +1,708 @@
+"""The ``sop`` command line: catalog, run, due, tick, log, records, summary, install-schedule.
+
+Every read command takes ``--json``. User errors print one line ``sop: error: …`` and exit 2;
+a run that did not succeed everywhere exits 1; ``records verify`` exits 1 on a broken chain.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import re
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from sop_runner import runner
+from sop_runner.catalog import Catalog, CatalogError, load_catalog
+from sop_runner.config import Config, ConfigError, load_config
+from sop_runner.due import DueItem, compute_due
+from sop_runner.inventory import InventoryError, load_groups
+from sop_runner.records import (
+    MEMENUHI,
+    TIDAK_MEMENUHI,
+    Record,
+    RecordStore,
+    RecordStoreError,
+    canonical_json,
+    iso,
+    parse_iso,
+    utcnow,
+)
+from sop_runner.secrets import VaultError
+
+app = typer.Typer(
+    name="sop",
+    help="SOP-driven court IT maintenance: run activities on their SOP timing, keep tamper-evident records.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+catalog_app = typer.Typer(help="The SOP catalog (activities, Mutu Baku, schedules).", no_args_is_help=True)
+records_app = typer.Typer(help="The maintenance records (list, show, export, verify).", no_args_is_help=True)
+app.add_typer(catalog_app, name="catalog")
+app.add_typer(records_app, name="records")
+
+
+# Extension point: the monthly reports live in sop_runner.reports (another part of the project).
+def _add_reports(main_app: typer.Typer) -> None:
+    try:
+        from sop_runner.reports.cli import app as reports_app
+    except ModuleNotFoundError as exc:  # only "that module is not there (yet)" is tolerated
+        if exc.name not in ("sop_runner.reports.cli", "sop_runner.reports"):
+            raise
+        return
+    main_app.add_typer(reports_app, name="report")
+    from sop_runner.reports.cli import complaint_app, request_app
+
+    main_app.add_typer(request_app, name="request")
+    main_app.add_typer(complaint_app, name="complaint")
+
+
+_add_reports(app)
+
+out = Console()
+err = Console(stderr=True)
+USER_ERRORS = (ConfigError, CatalogError, RecordStoreError, InventoryError, VaultError, runner.RunError)
+
+
+class UserError(Exception):
+    """A command-line input problem (one line)."""
+
+
+@dataclass
+class State:
+    """Global options given before the command."""
+
+    project_dir: str | None = None
+    inventory: str | None = None
+    records: str | None = None
+    operator: str | None = None
+    catalog: list[str] | None = None
+    vault_password_file: str | None = None
+
+    def config(self, **override: Any) -> Config:
+        """Return the effective configuration (command options override global ones)."""
+        values = dict(self.__dict__)
+        values.update({k: v for k, v in override.items() if v is not None})
+        return load_config(**values)
+
+
+STATE = State()
+
+
+@app.callback()
+def _global(
+    project_dir: Annotated[
+        str | None, typer.Option(help="Project checkout (playbooks/, ansible.cfg).")
+    ] = None,
+    inventory: Annotated[str | None, typer.Option("--inventory", "-i", help="Inventory path.")] = None,
+    records: Annotated[str | None, typer.Option(help="Record store (SQLite file).")] = None,
+    operator: Annotated[str | None, typer.Option(help="Who is doing this (default: login name).")] = None,
+    catalog: Annotated[list[str] | None, typer.Option(help="Catalog override file (repeatable).")] = None,
+    vault_password_file: Annotated[str | None, typer.Option(help="Ansible vault password file.")] = None,
+) -> None:
+    """Global options; each also comes from SOP_* environment variables or the config file."""
+    STATE.project_dir, STATE.inventory, STATE.records = project_dir, inventory, records
+    STATE.operator, STATE.catalog, STATE.vault_password_file = operator, catalog, vault_password_file
+
+
+def _emit_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+
+
+def _parse_at(text: str | None, catalog: Catalog) -> datetime:
+    if not text:
+        return utcnow()
+    try:
+        dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise UserError(
+            f"--at {text!r}: not an ISO date/time (e.g. 2026-11-30T08:00 or 2026-11-30T08:00+07:00)"
+        ) from None
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=catalog.tz)
+    return dt
+
+
+def _load(cfg: Config) -> Catalog:
+    return load_catalog(list(cfg.catalog))
+
+
+def _store(cfg: Config, *, readonly: bool = False) -> RecordStore:
+    return RecordStore(cfg.records, readonly=readonly)
+
+
+def _local(ts: str | None, catalog: Catalog) -> str:
+    if not ts:
+        return "-"
+    return parse_iso(ts).astimezone(catalog.tz).strftime("%Y-%m-%d %H:%M")
+
+
+# -- catalog ------------------------------------------------------------------------------------
+@catalog_app.command("list")
+def catalog_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """List the SOP activities."""
+    cfg = STATE.config()
+    cat = _load(cfg)
+    if as_json:
+        _emit_json([a.to_dict() for a in cat.activities.values()])
+        return
+    t = Table(title=f"SOP catalog ({len(cat.activities)} aktivitas)")
+    for col in ("id", "aktifitas", "pelaksana", "waktu", "kind", "jadwal", "playbook"):
+        t.add_column(col)
+    for a in cat.activities.values():
+        t.add_row(
+            a.id,
+            a.aktifitas[:70] + ("…" if len(a.aktifitas) > 70 else ""),
+            ", ".join(a.pelaksana),
+            a.waktu,
+            a.kind,
+            a.schedule or "-",
+            a.playbook or (f"({a.produced_by})" if a.produced_by else "sop log"),
+        )
+    out.print(t)
+
+
+@catalog_app.command("show")
+def catalog_show(activity_id: str, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Show one activity in full (with its RRULE when it has a schedule)."""
+    cfg = STATE.config()
+    cat = _load(cfg)
+    a = cat.get(activity_id)
+    d = a.to_dict()
+    d["rrule"] = cat.rrule(a)
+    d["source_sop"] = cat.sources.get(a.source, {})
+    if as_json:
+        _emit_json(d)
+        return
+    for k, v in d.items():
+        out.print(f"[bold]{k}[/bold]: {v}")
+
+
+# -- run ----------------------------------------------------------------------------------------
+def _progress() -> tuple[Any, Any]:
+    if not err.is_terminal:
+        return None, None
+    status = err.status("starting ansible-playbook …")
+
+    def on_event(ev: dict[str, Any]) -> None:
+        data = ev.get("event_data", {})
+        if ev.get("event") == "playbook_on_task_start":
+            status.update(f"{data.get('task', '')}")
+
+    return status, on_event
+
+
+def _do_run(
+    cfg: Config, catalog: Catalog, target: str, *, limit: str | None, check: bool, trigger: str
+) -> list[runner.RunResult]:
+    planned, warnings = runner.plan(catalog, cfg.project_dir, target, limit)
+    scrub = runner.preflight(cfg)
+    for w in warnings:
+        err.print(f"sop: warning: {w}", highlight=False)
+    results = []
+    for p in planned:
+        status, on_event = _progress()
+        if status is not None:
+            with status:
+                results.append(
+                    runner.run_playbook(
+                        cfg, catalog, p, check=check, trigger=trigger, scrubber=scrub, on_event=on_event
+                    )
+                )
+        else:
+            results.append(runner.run_playbook(cfg, catalog, p, check=check, trigger=trigger, scrubber=scrub))
+    return results
+
+
+def _print_results(results: list[runner.RunResult], catalog: Catalog, cfg: Config) -> None:
+    t = Table(title="SOP run")
+    for col in ("activity", "status", "Mutu Baku", "durasi", "hosts", "ringkasan"):
+        t.add_column(col)
+    for res in results:
+        if res.error:
+            err.print(f"sop: warning: {res.error}", highlight=False)
+        for r in res.records:
+            t.add_row(
+                r.activity_id,
+                r.status,
+                r.verdict or "-",
+                f"{r.duration_s:.1f} s" if r.duration_s is not None else "-",
+                ", ".join(f"{h}:{v.get('status')}" for h, v in sorted(r.hosts.items())),
+                (r.summary or r.note)[:80],
+            )
+    out.print(t)
+    out.print(f"records: {cfg.records}", highlight=False)
+
+
+@app.command("run")
+def run_cmd(
+    target: Annotated[str, typer.Argument(help="Activity id (SIPP-1) or group: hourly, daily, day30, all.")],
+    inventory: Annotated[str | None, typer.Option("--inventory", "-i")] = None,
+    limit: Annotated[str | None, typer.Option("--limit", "-l", help="Ansible host pattern.")] = None,
+    check: Annotated[bool, typer.Option("--check", help="Dry run (ansible --check).")] = False,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Run an SOP activity or group now (trigger: manual) and record it."""
+    cfg = STATE.config(inventory=inventory)
+    catalog = _load(cfg)
+    results = _do_run(cfg, catalog, target, limit=limit, check=check, trigger="manual")
+    if as_json:
+        _emit_json([r.to_dict() for r in results])
+    else:
+        _print_results(results, catalog, cfg)
+    ok = all(r.records and all(rec.status == "successful" for rec in r.records) for r in results)
+    raise typer.Exit(0 if ok else 1)
+
+
+# -- due / tick ---------------------------------------------------------------------------------
+def _due(cfg: Config, catalog: Catalog, at: datetime, store: RecordStore | None = None) -> list[DueItem]:
+    groups = load_groups(cfg.inventory, cache_dir=cfg.records.parent)
+    own = store is None
+    st = store or (_store(cfg, readonly=True) if cfg.records.exists() else None)
+    last = st.last_host_runs() if st else {}
+    if own and st:
+        st.close()
+    return compute_due(catalog, last, groups, at)
+
+
+@app.command("due")
+def due_cmd(
+    at: Annotated[
+        str | None, typer.Option(help="Evaluate at this time (ISO; default now, court timezone).")
+    ] = None,
+    show_all: Annotated[
+        bool, typer.Option("--all", help="Also list activities that are done for their slot.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Show due and overdue activities per scope (host group), computed from the records."""
+    cfg = STATE.config()
+    catalog = _load(cfg)
+    when = _parse_at(at, catalog)
+    items = [i for i in _due(cfg, catalog, when) if show_all or i.state in ("due", "overdue")]
+    if as_json:
+        _emit_json({"at": iso(when), "items": [i.to_dict() for i in items]})
+        return
+    t = Table(title=f"SOP due at {when.astimezone(catalog.tz):%Y-%m-%d %H:%M %Z}")
+    for col in ("activity", "scope", "state", "slot", "last run", "missed", "hosts due"):
+        t.add_column(col)
+    for i in items:
+        style = {"overdue": "red", "due": "yellow"}.get(i.state, "")
+        t.add_row(
+            i.activity_id,
+            i.scope,
+            f"[{style}]{i.state}[/{style}]" if style else i.state,
+            _local(i.slot, catalog),
+            _local(i.last_run, catalog),
+            str(i.missed_slots),
+            ", ".join(h or "-" for h in i.hosts_due)[:60],
+        )
+    out.print(t)
+
+
+@contextmanager
+def _try_lock(path: Path) -> Iterator[bool]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        yield True
+    finally:
+        os.close(fd)
+
+
+@app.command("tick")
+def tick_cmd(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Run every runnable activity that is due, once (after downtime: one catch-up run).
+
+    Each playbook is guarded by its own lock and re-checked against the records after the
+    lock is taken, so concurrent ticks never run the same activity twice.
+    """
+    cfg = STATE.config()
+    catalog = _load(cfg)
+    runner.preflight(cfg)
+    with _store(cfg) as store:
+        store.recover_interrupted()
+    items = [i for i in _due(cfg, catalog, utcnow()) if i.state in ("due", "overdue") and i.runnable]
+    playbooks: dict[str, list[str]] = {}
+    for i in items:
+        assert i.playbook
+        if (cfg.project_dir / i.playbook).is_file():
+            playbooks.setdefault(i.playbook, [])
+            if i.activity_id not in playbooks[i.playbook]:
+                playbooks[i.playbook].append(i.activity_id)
+        else:
+            err.print(
+                f"sop: warning: {i.activity_id}: playbook {i.playbook} does not exist yet; skipped",
+                highlight=False,
+            )
+    report: list[dict[str, Any]] = []
+    any_bad = False
+    for pb, acts in playbooks.items():
+        lock = cfg.records.parent / "locks" / (re.sub(r"[^A-Za-z0-9_.-]", "_", pb) + ".lock")
+        with _try_lock(lock) as got:
+            if not got:
+                report.append({"playbook": pb, "activities": acts, "skipped": "running in another tick"})
+                continue
+            # re-check after taking the lock: another tick may have just done it
+            fresh = [i for i in _due(cfg, catalog, utcnow()) if i.state != "ok" and i.activity_id in acts]
+            if not fresh:
+                report.append({"playbook": pb, "activities": acts, "skipped": "done by another tick"})
+                continue
+            hosts = sorted({h for i in fresh for h in i.hosts_due if h})
+            scopes_all = all(
+                set(i.hosts_due) == set(load_groups(cfg.inventory, cfg.records.parent).get(i.scope, []))
+                for i in fresh
+            )
+            trigger = "catch-up" if any(i.missed_slots > 1 for i in fresh) else "schedule"
+            planned = runner.PlannedRun(
+                pb, sorted({i.activity_id for i in fresh}), None if scopes_all else ",".join(hosts)
+            )
+            res = runner.run_playbook(cfg, catalog, planned, trigger=trigger)
+            any_bad = any_bad or not res.records or any(r.status != "successful" for r in res.records)
+            report.append(
+                {
+                    "playbook": pb,
+                    "activities": planned.activities,
+                    "trigger": trigger,
+                    "limit": planned.limit,
+                    "run_id": res.run_id,
+                    "records": [
+                        {"seq": r.seq, "activity_id": r.activity_id, "status": r.status} for r in res.records
+                    ],
+                }
+            )
+    if as_json:
+        _emit_json(report)
+    else:
+        if not report:
+            out.print("nothing due")
+        for r in report:
+            if "skipped" in r:
+                out.print(f"{r['playbook']}: skipped ({r['skipped']})", highlight=False)
+            else:
+                recs = ", ".join(f"{x['activity_id']}={x['status']}" for x in r["records"])
+                out.print(f"{r['playbook']} [{r['trigger']}]: {recs}", highlight=False)
+    raise typer.Exit(1 if any_bad else 0)
+
+
+# -- log ----------------------------------------------------------------------------------------
+@app.command("log")
+def log_cmd(
+    activity_id: str,
+    note: Annotated[str, typer.Option("--note", help="What was done (Bahasa Indonesia).")],
+    by: Annotated[str | None, typer.Option("--by", help="Who did it (default: the operator).")] = None,
+    attach: Annotated[
+        list[Path] | None, typer.Option("--attach", help="File to attach (repeatable).")
+    ] = None,
+    started: Annotated[
+        str | None, typer.Option(help="When the work started (ISO), for the Waktu check.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Record a manual (or partly manual) SOP activity in the same store."""
+    cfg = STATE.config()
+    catalog = _load(cfg)
+    act = catalog.get(activity_id)
+    start = _parse_at(started, catalog) if started else None
+    with _store(cfg) as store:
+        store.recover_interrupted()
+        rec = store.add_manual(
+            act.id,
+            note,
+            operator=by or cfg.operator,
+            attachments=list(attach or []),
+            started_at=start,
+            ended_at=utcnow() if start else None,
+            standard_s=act.standard_s,
+        )
+    if as_json:
+        _emit_json(rec.to_dict())
+    else:
+        out.print(f"record #{rec.seq} {rec.activity_id} by {rec.operator} ({rec.record_id})", highlight=False)
+
+
+# -- records ------------------------------------------------------------------------------------
+def _record_rows(recs: list[Record], catalog: Catalog) -> Table:
+    t = Table(title="SOP records")
+    for col in ("#", "activity", "start", "status", "Mutu Baku", "via", "trigger", "operator", "ringkasan"):
+        t.add_column(col)
+    for r in recs:
+        t.add_row(
+            str(r.seq),
+            r.activity_id,
+            _local(r.started_at, catalog),
+            r.status + (" (check)" if r.check_mode else ""),
+            r.verdict or "-",
+            r.via,
+            r.trigger,
+            r.operator,
+            (r.summary or r.note)[:60],
+        )
+    return t
+
+
+def _iso_opt(text: str | None, catalog: Catalog, name: str) -> str | None:
+    if not text:
+        return None
+    try:
+        return iso(_parse_at(text, catalog))
+    except UserError:
+        raise UserError(f"--{name} {text!r}: not an ISO date/time") from None
+
+
+@records_app.command("list")
+def records_list(
+    activity: Annotated[str | None, typer.Option("--activity", "-a")] = None,
+    status: Annotated[str | None, typer.Option()] = None,
+    since: Annotated[str | None, typer.Option(help="ISO date/time (court timezone when naive).")] = None,
+    until: Annotated[str | None, typer.Option()] = None,
+    limit: Annotated[int, typer.Option(help="Newest N records.")] = 50,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """List records (newest N, shown oldest first)."""
+    cfg = STATE.config()
+    catalog = _load(cfg)
+    if activity:
+        catalog.get(activity)
+    with _store(cfg, readonly=True) as store:
+        recs = store.list_records(
+            activity_id=activity,
+            status=status,
+            since=_iso_opt(since, catalog, "since"),
+            until=_iso_opt(until, catalog, "until"),
+            limit=limit,
+            newest_first=True,
+        )
+    recs.reverse()
+    if as_json:
+        _emit_json([r.to_dict() for r in recs])
+    else:
+        out.print(_record_rows(recs, catalog))
+
+
+@records_app.command("show")
+def records_show(key: str, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Show one record in full (by seq number or record id / prefix)."""
+    cfg = STATE.config()
+    with _store(cfg, readonly=True) as store:
+        rec = store.get_record(key)
+    if as_json:
+        _emit_json(rec.to_dict())
+        return
+    for k, v in rec.to_dict().items():
+        out.print(
+            f"[bold]{k}[/bold]: {json.dumps(v, ensure_ascii=False) if isinstance(v, dict | list) else v}"
+        )
+
+
+@records_app.command("export")
+def records_export(
+    dest: Annotated[Path, typer.Argument(help="Output file (JSON lines; written atomically).")],
+    activity: Annotated[str | None, typer.Option("--activity", "-a")] = None,
+    since: Annotated[str | None, typer.Option()] = None,
+    until: Annotated[str | None, typer.Option()] = None,
+) -> None:
+    """Export records as JSON lines (each with its prev_hash and hash)."""
+    cfg = STATE.config()
+    catalog = _load(cfg)
+    if not dest.parent.is_dir():
+        raise UserError(f"export destination {dest}: directory {dest.parent} does not exist")
+    with _store(cfg, readonly=True) as store:
+        n = store.export_jsonl(
+            dest,
+            activity_id=activity,
+            since=_iso_opt(since, catalog, "since"),
+            until=_iso_opt(until, catalog, "until"),
+        )
+    out.print(f"{n} records written to {dest}", highlight=False)
+
+
+@records_app.command("verify")
+def records_verify(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Recompute the hash chain; name the first record altered, removed or reordered."""
+    cfg = STATE.config()
+    with _store(cfg, readonly=True) as store:
+        res = store.verify()
+    if as_json:
+        _emit_json(res.to_dict())
+    elif res.ok:
+        out.print(f"OK: {res.count} records, chain head {res.head_hash}", highlight=False)
+    else:
+        out.print(f"BROKEN: {res.problem}", highlight=False)
+    raise typer.Exit(0 if res.ok else 1)
+
+
+# -- summary ------------------------------------------------------------------------------------
+def summary_rows(cfg: Config, catalog: Catalog, at: datetime) -> list[dict[str, Any]]:
+    """Return one compliance row per activity: last record, status, Mutu Baku verdict, due state."""
+    due = _due(cfg, catalog, at) if catalog.activities else []
+    worst: dict[str, str] = {}
+    order = {"no hosts": 0, "ok": 0, "due": 1, "overdue": 2}
+    for i in due:
+        if order[i.state] >= order.get(worst.get(i.activity_id, "ok"), 0):
+            worst[i.activity_id] = i.state
+    last: dict[str, Record] = {}
+    if cfg.records.exists():
+        with _store(cfg, readonly=True) as store:
+            for a in catalog.activities:
+                recs = store.list_records(activity_id=a, include_check=False, limit=1, newest_first=True)
+                if recs:
+                    last[a] = recs[0]
+    rows = []
+    for act in catalog.activities.values():
+        r = last.get(act.id)
+        state = worst.get(act.id, "-" if not act.schedule else "ok")
+        if r is None:
+            compliance = TIDAK_MEMENUHI if act.schedule else "-"
+        else:
+            good = r.status == "successful" and r.verdict != TIDAK_MEMENUHI and state != "overdue"
+            compliance = MEMENUHI if good else TIDAK_MEMENUHI
+        rows.append(
+            {
+                "activity_id": act.id,
+                "aktifitas": act.aktifitas,
+                "kind": act.kind,
+                "schedule": act.schedule,
+                "last_run": r.started_at if r else None,
+                "last_status": r.status if r else None,
+                "verdict": r.verdict if r else None,
+                "due": state,
+                "compliance": compliance,
+                "summary": (r.summary or r.note) if r else "",
+            }
+        )
+    return rows
+
+
+@app.command("summary")
+def summary_cmd(
+    at: Annotated[str | None, typer.Option(help="Evaluate at this time (ISO).")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Compliance summary: per activity the last run, its status, memenuhi / tidak memenuhi, overdue."""
+    cfg = STATE.config()
+    catalog = _load(cfg)
+    when = _parse_at(at, catalog)
+    rows = summary_rows(cfg, catalog, when)
+    if as_json:
+        _emit_json({"at": iso(when), "records": str(cfg.records), "activities": rows})
+        return
+    t = Table(title=f"Ringkasan kepatuhan SOP ({when.astimezone(catalog.tz):%Y-%m-%d %H:%M %Z})")
+    for col in (
+        "id",
+        "jenis",
+        "jadwal",
+        "terakhir",
+        "status",
+        "waktu",
+        "jatuh tempo",
+        "Mutu Baku",
+        "ringkasan",
+    ):
+        t.add_column(col)
+    for r in rows:
+        comp = r["compliance"]
+        style = "green" if comp == MEMENUHI else "red" if comp == TIDAK_MEMENUHI else ""
+        t.add_row(
+            r["activity_id"],
+            r["kind"],
+            r["schedule"] or "-",
+            _local(r["last_run"], catalog),
+            r["last_status"] or "-",
+            r["verdict"] or "-",
+            r["due"],
+            f"[{style}]{comp}[/{style}]" if style else comp,
+            r["summary"][:50],
+        )
+    out.print(t)
+    out.print(f"records: {cfg.records}", highlight=False)
+
+
+# -- install-schedule / lab-demo ----------------------------------------------------------------
+@app.command("install-schedule")
+def install_schedule_cmd(
+    on_calendar: Annotated[str, typer.Option(help="systemd OnCalendar of the tick timer.")] = "*:0/5",
+    check: Annotated[bool, typer.Option("--check")] = False,
+) -> None:
+    """Install a systemd timer on the control node that runs `sop tick` (via a playbook)."""
+    cfg = STATE.config()
+    rc = runner.run_utility_playbook(
+        cfg,
+        "playbooks/install_schedule.yml",
+        extravars={
+            "sop_schedule_on_calendar": on_calendar,
+            "sop_schedule_command": f"{Path(sys.executable).parent / 'sop'} tick",
+            "sop_schedule_environment": {
+                "SOP_RECORDS": str(cfg.records),
+                "SOP_INVENTORY": str(cfg.inventory),
+                "SOP_PROJECT_DIR": str(cfg.project_dir),
+            },
+        },
+        check=check,
+    )
+    raise typer.Exit(0 if rc == 0 else 1)
+
+
+@app.command("lab-demo")
+def lab_demo_cmd() -> None:
+    """Run every runnable activity against the lab once, then print the compliance summary."""
+    cfg = STATE.config()
+    catalog = _load(cfg)
+    results = _do_run(cfg, catalog, "all", limit=None, check=False, trigger="manual")
+    _print_results(results, catalog, cfg)
+    summary_cmd(at=None, as_json=False)
+
+
+@app.command("config")
+def config_cmd(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Show the effective configuration and where each value came from."""
+    cfg = STATE.config()
+    if as_json:
+        _emit_json(cfg.to_dict())
+        return
+    for k, v in cfg.to_dict().items():
+        out.print(f"{k}: {v}", highlight=False)
+
+
+def main() -> None:
+    """Entry point of the ``sop`` command."""
+    try:
+        rc = app(standalone_mode=False)
+        sys.exit(rc if isinstance(rc, int) else 0)
+    except (UserError, *USER_ERRORS) as exc:
+        err.print(f"sop: error: {exc}", highlight=False, soft_wrap=True)
+        sys.exit(2)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except Exception as exc:  # click usage errors
+        import click
+
+        if isinstance(exc, click.exceptions.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        if isinstance(exc, click.exceptions.Abort):
+            sys.exit(130)
+        raise
+
+
+if __name__ == "__main__":
+    main()
+
+
+__all__ = ["app", "canonical_json", "main", "summary_rows"]

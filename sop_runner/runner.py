@@ -1,0 +1,276 @@
+"""Run SOP activities with ansible-runner -- the only module that calls ansible-runner.
+
+The records themselves are written by the ``sop_records`` callback inside the playbook run (so
+``sop run`` and plain ``ansible-playbook`` leave the same evidence); this module validates the
+input first (catalog, inventory, vault password, playbook files -- nothing is written when any
+is wrong), registers the run so a ``kill -9`` is later recorded as *interrupted*, passes run id,
+trigger and operator to the callback, and keeps ansible-runner's raw artifacts (job events,
+stdout, status) compressed and secret-scrubbed beside the store, their sha256 in the run row.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import shutil
+import sys
+import tarfile
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sop_runner.catalog import Activity, Catalog, CatalogError
+from sop_runner.config import Config
+from sop_runner.eventrecords import Scrubber
+from sop_runner.inventory import load_groups
+from sop_runner.records import Record, RecordStore
+from sop_runner.secrets import collect_vault_values, make_loader
+
+GROUP_PLAYBOOKS = {
+    "hourly": "playbooks/hourly.yml",
+    "daily": "playbooks/daily.yml",
+    "day30": "playbooks/day30.yml",
+}
+
+
+class RunError(Exception):
+    """A run could not start (one line naming the problem); nothing was written."""
+
+
+@dataclass
+class PlannedRun:
+    """One ansible-playbook run: a playbook and the activities it carries out."""
+
+    playbook: str
+    activities: list[str]
+    limit: str | None = None
+
+
+@dataclass
+class RunResult:
+    """The outcome of one playbook run: ansible-runner's status and rc, and the records written."""
+
+    run_id: str
+    playbook: str
+    activities: list[str]
+    status: str
+    rc: int
+    records: list[Record] = field(default_factory=list)
+    artifacts: dict[str, Any] = field(default_factory=dict)
+    error: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the result as a JSON-serialisable dict (records in full)."""
+        d = dict(self.__dict__)
+        d["records"] = [r.to_dict() for r in self.records]
+        return d
+
+
+def plan(
+    catalog: Catalog, project_dir: Path, target: str, limit: str | None = None
+) -> tuple[list[PlannedRun], list[str]]:
+    """Given an activity id or group, return the playbook runs to make and warnings about
+    activities skipped because their playbook does not exist yet (groups only).
+
+    Raise :class:`RunError` for an unknown id, an activity without playbook, or a missing
+    playbook of an explicitly named activity.
+    """
+    try:
+        acts = catalog.resolve(target)
+    except CatalogError as exc:
+        raise RunError(str(exc)) from None
+    warnings: list[str] = []
+    present: list[Activity] = []
+    for a in acts:
+        assert a.playbook
+        if (project_dir / a.playbook).is_file():
+            present.append(a)
+        elif len(acts) == 1 and target == a.id:
+            raise RunError(f"activity '{a.id}': playbook {a.playbook} does not exist in {project_dir}")
+        else:
+            warnings.append(f"{a.id}: playbook {a.playbook} does not exist yet; skipped")
+    if not present:
+        if acts:
+            raise RunError(f"'{target}': none of its playbooks exist yet in {project_dir}")
+        raise RunError(f"'{target}': no runnable activities in the catalog")
+    group_pb = GROUP_PLAYBOOKS.get(target)
+    if group_pb and (project_dir / group_pb).is_file():
+        return [PlannedRun(group_pb, [a.id for a in present], limit)], warnings
+    by_pb: dict[str, list[str]] = {}
+    for a in present:
+        assert a.playbook
+        by_pb.setdefault(a.playbook, []).append(a.id)
+    return [PlannedRun(pb, ids, limit) for pb, ids in by_pb.items()], warnings
+
+
+def preflight(cfg: Config) -> Scrubber:
+    """Check the inventory parses and the vault password decrypts every vault file of the
+    inventory and playbooks; return a scrubber for the vault values. Raise InventoryError /
+    VaultError (one line) otherwise."""
+    load_groups(cfg.inventory)
+    loader = make_loader(cfg.vault_password_file)
+    dirs = [cfg.inventory_dir, cfg.project_dir / "playbooks"]
+    return Scrubber(collect_vault_values(loader, dirs))
+
+
+def _child_env(cfg: Config, run_id: str, trigger: str) -> dict[str, str]:
+    bindir = str(Path(sys.executable).parent)
+    return {
+        "PATH": bindir + os.pathsep + os.environ.get("PATH", "/usr/bin:/bin"),
+        "ANSIBLE_CONFIG": str(cfg.project_dir / "ansible.cfg"),
+        "ANSIBLE_CALLBACK_PLUGINS": str(cfg.project_dir / "plugins" / "callback"),
+        "ANSIBLE_CALLBACKS_ENABLED": "sop_records",
+        "ANSIBLE_NOCOLOR": "1",
+        "SOP_PROJECT_DIR": str(cfg.project_dir),
+        "SOP_INVENTORY": str(cfg.inventory),
+        "SOP_RECORDS": str(cfg.records),
+        "SOP_CATALOG": ":".join(str(p) for p in cfg.catalog),
+        "SOP_OPERATOR": cfg.operator,
+        "SOP_RUN_ID": run_id,
+        "SOP_VIA": "sop-run",
+        "SOP_TRIGGER": trigger,
+    }
+
+
+def _keep_artifacts(store: RecordStore, artifact_dir: Path, scrub: Scrubber) -> dict[str, Any]:
+    """Pack job_events, stdout, status and rc (never env/: passwords, ssh key, extra vars) into a
+    tar.gz, scrub vault values, store it by sha256; return the blob reference."""
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz", compresslevel=6) as tar:
+        files = (
+            sorted((artifact_dir / "job_events").glob("*.json"))
+            if (artifact_dir / "job_events").is_dir()
+            else []
+        )
+        files += [artifact_dir / n for n in ("stdout", "status", "rc") if (artifact_dir / n).is_file()]
+        for f in files:
+            data = scrub.text(f.read_text(encoding="utf-8", errors="replace")).encode()
+            info = tarfile.TarInfo(str(f.relative_to(artifact_dir)))
+            info.size = len(data)
+            info.mtime = int(f.stat().st_mtime)
+            info.mode = 0o440
+            tar.addfile(info, io.BytesIO(data))
+    return store.put_blob(buf.getvalue())
+
+
+def run_playbook(
+    cfg: Config,
+    catalog: Catalog,
+    planned: PlannedRun,
+    *,
+    check: bool = False,
+    trigger: str = "manual",
+    scrubber: Scrubber | None = None,
+    on_event: Callable[[dict[str, Any]], None] | None = None,
+) -> RunResult:
+    """Run one planned playbook with ansible-runner and return what was recorded.
+
+    The caller has run :func:`preflight`. The ``sop_records`` callback writes the records; if
+    ansible-playbook ended without reaching its stats (a crash), the run is recorded as
+    interrupted. ansible-runner's artifacts are kept compressed in the store.
+    """
+    import ansible_runner
+
+    scrub = scrubber or Scrubber()
+    run_id = str(uuid.uuid4())
+    store = RecordStore(cfg.records)
+    store.recover_interrupted()
+    cleanup_stale_work(cfg, store)
+    lock_fd = store.begin_run(
+        run_id,
+        via="sop-run",
+        trigger=trigger,
+        operator=cfg.operator,
+        activities=planned.activities,
+        playbook=planned.playbook,
+        inventory=str(cfg.inventory),
+        check_mode=check,
+    )
+    work = cfg.records.parent / "work" / run_id
+    work.mkdir(parents=True, exist_ok=True)
+    cmdline: list[str] = []
+    if check:
+        cmdline.append("--check")
+    if cfg.vault_password_file:
+        cmdline += ["--vault-password-file", str(cfg.vault_password_file)]
+
+    def handler(event: dict[str, Any]) -> bool:
+        if on_event is not None:
+            on_event(event)
+        return True
+
+    try:
+        r = ansible_runner.run(
+            private_data_dir=str(work),
+            project_dir=str(cfg.project_dir),
+            playbook=str(cfg.project_dir / planned.playbook),
+            inventory=str(cfg.inventory),
+            limit=planned.limit,
+            cmdline=" ".join(cmdline) or None,
+            envvars=_child_env(cfg, run_id, trigger),
+            ident="run",
+            quiet=True,
+            event_handler=handler,
+            settings={"suppress_ansible_output": True, "job_timeout": 0},
+        )
+        status, rc = str(r.status), int(r.rc if r.rc is not None else -1)
+        artifacts = _keep_artifacts(store, work / "artifacts" / "run", scrub)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    records = store.list_records(run_id=run_id)
+    error = ""
+    if records or rc == 0:
+        store.end_run(run_id, lock_fd=lock_fd, artifacts=artifacts)
+    else:
+        # ansible-playbook died before its stats (crash, signal): record the attempt
+        store.set_run_artifacts(run_id, artifacts)
+        os.close(lock_fd)
+        error = f"ansible-playbook {planned.playbook} ended ({status}, rc {rc}) before writing its records"
+        records = store.interrupt_run(run_id, note=error)
+    store.close()
+    return RunResult(run_id, planned.playbook, planned.activities, status, rc, records, artifacts, error)
+
+
+def run_utility_playbook(
+    cfg: Config, playbook: str, *, extravars: dict[str, Any], check: bool = False, limit: str | None = None
+) -> int:
+    """Run a project playbook that is not an SOP activity (e.g. install_schedule.yml) with
+    ansible-runner, records disabled, output shown; return its rc."""
+    import ansible_runner
+
+    if not (cfg.project_dir / playbook).is_file():
+        raise RunError(f"playbook {playbook} does not exist in {cfg.project_dir}")
+    env = _child_env(cfg, "", "manual")
+    env["SOP_RECORDS_DISABLED"] = "1"
+    work = cfg.records.parent / "work" / f"utility-{uuid.uuid4()}"
+    work.mkdir(parents=True, exist_ok=True)
+    try:
+        r = ansible_runner.run(
+            private_data_dir=str(work),
+            project_dir=str(cfg.project_dir),
+            playbook=str(cfg.project_dir / playbook),
+            inventory=str(cfg.inventory),
+            limit=limit,
+            extravars=extravars,
+            cmdline="--check" if check else None,
+            envvars=env,
+            quiet=False,
+        )
+        return int(r.rc if r.rc is not None else 1)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def cleanup_stale_work(cfg: Config, store: RecordStore) -> None:
+    """Remove private data dirs left by runs that are no longer running (killed runs leave
+    theirs; they can hold extra vars)."""
+    work = cfg.records.parent / "work"
+    if work.is_dir():
+        for d in work.iterdir():
+            run = store.get_run(d.name)
+            if run is None or run.state != "running":
+                with contextlib.suppress(OSError):
+                    shutil.rmtree(d)
