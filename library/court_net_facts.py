@@ -1,0 +1,163 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+"""Ansible module: read a network device's health (and configuration) over SSH with netmiko."""
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: court_net_facts
+short_description: Read health, interfaces and configuration of a router, switch or access point
+description:
+  - Connects with netmiko (SSH) and runs only read commands (C(print), C(show), C(export)).
+  - Supports MikroTik RouterOS v6 and v7 (router and access point, e.g. cAP) and Cisco IOS.
+  - Returns uptime, CPU, memory, temperature and voltage where reported, firmware and OS version,
+    and per interface admin/oper state, speed, duplex and error counters.
+  - Compares with the snapshot of the previous run (O(state_file)) and with thresholds and returns
+    findings with severity. The new snapshot is written unless in check mode; that bookkeeping is
+    not reported as a change.
+  - A device that cannot be read fails with one line naming the device and the cause.
+version_added: "0.1.0"
+author: court SOP automation
+options:
+  device:
+    description: Name of the device for messages and findings (normally the inventory hostname).
+    type: str
+    required: true
+  host:
+    description: Address of the device.
+    type: str
+    required: true
+  port:
+    description: SSH port.
+    type: int
+    default: 22
+  platform:
+    description: netmiko device type.
+    type: str
+    required: true
+    choices: [mikrotik_routeros, cisco_ios]
+  username:
+    description: Login name (netmiko adds the RouterOS terminal suffix itself).
+    type: str
+    required: true
+  password:
+    description: Password; use a vault variable.
+    type: str
+  key_file:
+    description: SSH private key instead of a password.
+    type: path
+  enable_secret:
+    description: IOS enable secret, when the login does not land in privileged mode.
+    type: str
+  timeout:
+    description: Per-device timeout in seconds (connect, login and each command).
+    type: int
+    default: 20
+  backup:
+    description: Also read the configuration (RouterOS C(/export), IOS C(show running-config)).
+    type: bool
+    default: true
+  mask_secrets:
+    description: Mask passwords, keys and communities in the returned configuration.
+    type: bool
+    default: true
+  state_file:
+    description: JSON snapshot of the previous run's counters; read, then rewritten (not in check mode).
+    type: path
+  thresholds:
+    description: >-
+      Limits for findings: cpu_percent_max, temperature_c_max, memory_used_percent_max,
+      error_growth_min, error_growth_high, min_os_version, min_firmware.
+    type: dict
+    default: {}
+  ports:
+    description: Expected ports, C({name: {expect_up: true, min_speed_mbps: 1000}}).
+    type: dict
+    default: {}
+"""
+
+EXAMPLES = r"""
+- name: "C.2 | AUDIT | Read device health"
+  court_net_facts:
+    device: "{{ inventory_hostname }}"
+    host: "{{ ansible_host }}"
+    port: "{{ ansible_port }}"
+    platform: mikrotik_routeros
+    username: admin
+    password: "{{ vault_network_password }}"
+    state_file: /var/lib/court-sop/network/state/gw.json
+    ports:
+      ether1: {expect_up: true, min_speed_mbps: 1000}
+"""
+
+RETURN = r"""
+device:
+  description: Health facts in the common model (see module_utils/court_net).
+  returned: success
+  type: dict
+findings:
+  description: List of {severity, code, message, ...}.
+  returned: success
+  type: list
+config:
+  description: Sanitised configuration text (volatile lines removed, secrets masked by default).
+  returned: success and backup
+  type: str
+"""
+
+import os
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.court_net import configstore
+from ansible.module_utils.court_net.collect import DeviceError, collect
+from ansible.module_utils.court_net.findings import device_findings, snapshot
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            device=dict(type="str", required=True),
+            host=dict(type="str", required=True),
+            port=dict(type="int", default=22),
+            platform=dict(type="str", required=True, choices=["mikrotik_routeros", "cisco_ios"]),
+            username=dict(type="str", required=True),
+            password=dict(type="str", no_log=True),
+            key_file=dict(type="path", no_log=False),
+            enable_secret=dict(type="str", no_log=True),
+            timeout=dict(type="int", default=20),
+            backup=dict(type="bool", default=True),
+            mask_secrets=dict(type="bool", default=True),
+            state_file=dict(type="path"),
+            thresholds=dict(type="dict", default={}),
+            ports=dict(type="dict", default={}),
+        ),
+        supports_check_mode=True,
+    )
+    p = module.params
+    if p["timeout"] < 1:
+        module.fail_json(msg=f"{p['device']}: timeout must be at least 1 second (got {p['timeout']})")
+    for name, want in p["ports"].items():
+        if not isinstance(want, dict):
+            module.fail_json(msg=f"{p['device']}: ports.{name} must be a mapping like {{expect_up: true}}")
+    try:
+        facts, config, _raw = collect(p)
+    except DeviceError as exc:
+        module.fail_json(msg=f"{p['device']}: {exc}", error_kind=exc.kind, device_name=p["device"])
+
+    previous = configstore.load_snapshot(p["state_file"]) if p["state_file"] else None
+    findings = device_findings(p["device"], facts, previous, p["thresholds"], p["ports"])
+    if p["state_file"] and not module.check_mode:
+        try:
+            configstore.save_snapshot(p["state_file"], snapshot(facts))
+        except OSError as exc:
+            module.fail_json(msg=f"{p['device']}: cannot write the state file {p['state_file']}: {exc.strerror}")
+    result = dict(changed=False, device=facts, findings=findings, compared_with_previous=previous is not None)
+    if p["backup"]:
+        result["config"] = config
+    result["state_file"] = p["state_file"] and os.path.abspath(p["state_file"])
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,132 @@
+"""Read one network device over SSH with netmiko and return its health in the common model.
+
+Only `show`/`print`/`export` commands are sent: the collection is read-only."""
+
+from __future__ import annotations
+
+import time
+
+from ansible.module_utils.court_net import ios, routeros
+
+SUPPORTED_PLATFORMS = ("mikrotik_routeros", "cisco_ios")
+
+
+class DeviceError(Exception):
+    """A device could not be read; ``kind`` is a stable code, ``str()`` one clear line."""
+
+    def __init__(self, kind: str, message: str):
+        super().__init__(message)
+        self.kind = kind
+
+
+def _connect(params: dict):
+    try:
+        from netmiko import ConnectHandler
+        from netmiko.exceptions import NetmikoAuthenticationException, NetmikoTimeoutException
+    except ImportError as exc:  # pragma: no cover - environment problem
+        raise DeviceError("missing_library", f"netmiko is not installed for this Python ({exc})") from exc
+    where = f"{params['username']}@{params['host']}:{params['port']}"
+    timeout = params["timeout"]
+    args = {
+        "device_type": params["platform"],
+        "host": params["host"],
+        "port": params["port"],
+        "username": params["username"],
+        "conn_timeout": timeout,
+        "auth_timeout": timeout,
+        "banner_timeout": timeout,
+        "blocking_timeout": timeout,
+        "read_timeout_override": timeout,
+        "fast_cli": True,
+    }
+    if params.get("password"):
+        args["password"] = params["password"]
+    if params.get("key_file"):
+        args["key_file"] = params["key_file"]
+        args["use_keys"] = True
+    if params.get("enable_secret"):
+        args["secret"] = params["enable_secret"]
+    if not params.get("password") and not params.get("key_file"):
+        raise DeviceError("no_credentials", f"{where}: no password or SSH key given for this device")
+    try:
+        return ConnectHandler(**args)
+    except NetmikoAuthenticationException as exc:
+        raise DeviceError("auth_failed", f"{where}: authentication failed — check the device credentials (vault)") from exc
+    except NetmikoTimeoutException as exc:
+        raise DeviceError("timeout", f"{where}: no SSH answer within {timeout}s — device down or port blocked") from exc
+    except Exception as exc:  # netmiko raises ValueError/ReadTimeout on a prompt it does not expect
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise DeviceError("unexpected_prompt", f"{where}: session did not reach the {params['platform']} prompt ({first})") from exc
+
+
+def _run(conn, command: str, params: dict, failed_check) -> str:
+    try:
+        output = conn.send_command(command, read_timeout=params["timeout"])
+    except Exception as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise DeviceError("command_timeout", f"{params['host']}:{params['port']}: '{command}' did not finish ({first})") from exc
+    error = failed_check(output)
+    if error:
+        raise DeviceError("command_rejected", f"{params['host']}:{params['port']}: device rejected '{command}': {error}")
+    return output
+
+
+def _routeros(conn, params: dict) -> tuple[dict, str, dict]:
+    raw = {key: _run(conn, cmd, params, routeros.command_failed) for key, cmd in routeros.COMMANDS.items()
+           if key != "config" or params["backup"]}
+    detail = routeros.parse_interfaces_detail(raw["interfaces"])
+    monitors = {}
+    for name in routeros.ethernet_names(detail):
+        command = routeros.MONITOR_COMMAND.format(name=name)
+        raw["monitor " + name] = _run(conn, command, params, routeros.command_failed)
+        monitors[name] = routeros.parse_monitor(raw["monitor " + name], command)
+    facts = {"platform": "mikrotik_routeros"}
+    facts.update(routeros.parse_resource(raw["resource"]))
+    board = routeros.parse_routerboard(raw["routerboard"])
+    facts.update(board)
+    facts.update(routeros.parse_health(raw["health"]))
+    facts["interfaces"] = routeros.build_interfaces(detail, routeros.parse_ethernet_stats(raw["ethernet_stats"]), monitors)
+    config = routeros.sanitize_export(raw["config"], params["mask_secrets"]) if params["backup"] else ""
+    return facts, config, raw
+
+
+def _ios(conn, params: dict) -> tuple[dict, str, dict]:
+    raw = {}
+    for key, cmd in ios.COMMANDS.items():
+        if key == "config" and not params["backup"]:
+            continue
+        if key == "temperature":  # not every IOS box has the command; its absence is not an error
+            raw[key] = conn.send_command(cmd, read_timeout=params["timeout"])
+            continue
+        raw[key] = _run(conn, cmd, params, ios.command_failed)
+    facts = {"platform": "cisco_ios"}
+    facts.update(ios.parse_version(raw["version"]))
+    facts.update(ios.parse_cpu(raw["cpu"]))
+    facts.update(ios.parse_memory(raw["memory"]))
+    facts.update(ios.parse_temperature(raw["temperature"]))
+    facts["voltage_v"] = None
+    facts["interfaces"] = ios.parse_interfaces(raw["interfaces"])
+    config = ios.sanitize_running_config(raw["config"], params["mask_secrets"]) if params["backup"] else ""
+    return facts, config, raw
+
+
+def collect(params: dict) -> tuple[dict, str, dict]:
+    """Given connection params (host, port, platform, username, password/key_file, timeout,
+    backup, mask_secrets), return (facts, sanitised config, raw outputs). Raise DeviceError."""
+    if params["platform"] not in SUPPORTED_PLATFORMS:
+        raise DeviceError("unsupported_platform",
+                          f"platform '{params['platform']}' is not supported (use one of {', '.join(SUPPORTED_PLATFORMS)})")
+    started = time.monotonic()
+    conn = _connect(params)
+    try:
+        if params["platform"] == "mikrotik_routeros":
+            facts, config, raw = _routeros(conn, params)
+        else:
+            facts, config, raw = _ios(conn, params)
+    finally:
+        try:
+            conn.disconnect()
+        except Exception:  # the session may already be gone; nothing to clean up then
+            pass
+    facts["collect_seconds"] = round(time.monotonic() - started, 2)
+    return facts, config, raw
