@@ -1,5 +1,4 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
 """Ansible module: probe reachability, latency and loss to the court's critical hosts (D.1)."""
 
 from __future__ import annotations
@@ -65,10 +64,10 @@ findings:
   returned: always
 """
 
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor  # noqa: E402
 
-from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.court_net.probe import parse_ping, target_findings, tcp_probe
+from ansible.module_utils.basic import AnsibleModule  # noqa: E402
+from ansible.module_utils.court_net.probe import parse_ping, target_findings, tcp_probe  # noqa: E402
 
 
 def main():
@@ -85,7 +84,9 @@ def main():
     )
     p = module.params
     if p["count"] < 1 or p["timeout"] <= 0:
-        module.fail_json(msg=f"count must be >= 1 and timeout > 0 (got count={p['count']}, timeout={p['timeout']})")
+        module.fail_json(
+            msg=f"count must be >= 1 and timeout > 0 (got count={p['count']}, timeout={p['timeout']})"
+        )
     names = set()
     for index, target in enumerate(p["targets"]):
         if not target.get("name") or not target.get("host"):
@@ -95,27 +96,44 @@ def main():
         names.add(target["name"])
         method = target.get("method", "tcp")
         if method not in ("tcp", "icmp"):
-            module.fail_json(msg=f"targets[{index}] ({target['name']}): method must be tcp or icmp, not '{method}'")
+            module.fail_json(
+                msg=f"targets[{index}] ({target['name']}): method must be tcp or icmp, not '{method}'"
+            )
         if method == "tcp" and not str(target.get("port", "")).isdigit():
             module.fail_json(msg=f"targets[{index}] ({target['name']}): a tcp target needs a numeric port")
     ping = None
     if any(t.get("method", "tcp") == "icmp" for t in p["targets"]):
         ping = module.get_bin_path("ping")
         if not ping:
-            module.fail_json(msg="an icmp target needs the ping command on this host (package iputils-ping), or use method tcp")
+            module.fail_json(
+                msg="an icmp target needs the ping command on this host (package iputils-ping), "
+                "or use method tcp"
+            )
 
     def run(target):
         if target.get("method", "tcp") == "icmp":
             wait = max(1, int(round(p["timeout"])))
-            _rc, out, err = module.run_command([ping, "-n", "-c", str(p["count"]), "-i", str(max(p["interval"], 0.2)),
-                                                "-W", str(wait), str(target["host"])], environ_update={"LC_ALL": "C"})
+            _rc, out, err = module.run_command(
+                [
+                    ping,
+                    "-n",
+                    "-c",
+                    str(p["count"]),
+                    "-i",
+                    str(max(p["interval"], 0.2)),
+                    "-W",
+                    str(wait),
+                    str(target["host"]),
+                ],
+                environ_update={"LC_ALL": "C"},
+            )
             return parse_ping(out + "\n" + err)
         return tcp_probe(str(target["host"]), int(target["port"]), p["count"], p["timeout"], p["interval"])
 
     with ThreadPoolExecutor(max_workers=min(16, len(p["targets"]) or 1)) as pool:
         outcomes = list(pool.map(run, p["targets"]))
     results, findings = {}, []
-    for target, outcome in zip(p["targets"], outcomes):
+    for target, outcome in zip(p["targets"], outcomes, strict=True):
         outcome["host"] = str(target["host"])
         outcome["method"] = target.get("method", "tcp")
         results[target["name"]] = outcome

@@ -1,5 +1,4 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
 """Ansible module: read a network device's health (and configuration) over SSH with netmiko."""
 
 from __future__ import annotations
@@ -106,12 +105,12 @@ config:
   type: str
 """
 
-import os
+import os  # noqa: E402
 
-from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.court_net import configstore
-from ansible.module_utils.court_net.collect import DeviceError, collect
-from ansible.module_utils.court_net.findings import device_findings, snapshot
+from ansible.module_utils.basic import AnsibleModule  # noqa: E402
+from ansible.module_utils.court_net import configstore  # noqa: E402
+from ansible.module_utils.court_net.collect import DeviceError, collect  # noqa: E402
+from ansible.module_utils.court_net.findings import device_findings, snapshot  # noqa: E402
 
 
 def main():
@@ -151,7 +150,9 @@ def main():
         try:
             configstore.save_snapshot(p["state_file"], snapshot(facts))
         except OSError as exc:
-            module.fail_json(msg=f"{p['device']}: cannot write the state file {p['state_file']}: {exc.strerror}")
+            module.fail_json(
+                msg=f"{p['device']}: cannot write the state file {p['state_file']}: {exc.strerror}"
+            )
     result = dict(changed=False, device=facts, findings=findings, compared_with_previous=previous is not None)
     if p["backup"]:
         result["config"] = config

@@ -1,5 +1,4 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
 """Ansible module: send an early warning through Apprise (e-mail, Telegram, webhook, ...)."""
 
 from __future__ import annotations
@@ -56,7 +55,7 @@ targets:
   returned: always
 """
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.basic import AnsibleModule  # noqa: E402
 
 
 def main():
@@ -79,12 +78,19 @@ def main():
     client = apprise.Apprise()
     for index, url in enumerate(p["urls"]):
         if not client.add(url):
-            module.fail_json(msg=f"notification URL #{index + 1} is not a valid Apprise URL (scheme not recognised)")
+            module.fail_json(
+                msg=f"notification URL #{index + 1} is not a valid Apprise URL (scheme not recognised)"
+            )
     if module.check_mode:
         module.exit_json(changed=False, sent=False, targets=len(client), skipped_reason="check mode")
-    ok = client.notify(title=p["title"], body=p["body"], notify_type=getattr(apprise.NotifyType, p["level"].upper()))
+    ok = client.notify(
+        title=p["title"], body=p["body"], notify_type=getattr(apprise.NotifyType, p["level"].upper())
+    )
     if not ok:
-        module.fail_json(msg=f"the warning '{p['title']}' was not accepted by at least one of {len(client)} notification services")
+        module.fail_json(
+            msg=f"the warning '{p['title']}' was not accepted by at least one of "
+            f"{len(client)} notification services"
+        )
     module.exit_json(changed=False, sent=True, targets=len(client))
 
 

@@ -1,5 +1,4 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
 """Ansible module: read a UPS through NUT's upsc and return its state and findings."""
 
 from __future__ import annotations
@@ -49,10 +48,16 @@ findings:
   returned: always
 """
 
-from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.court_net.ups import parse_upsc, summarize, ups_findings
+from ansible.module_utils.basic import AnsibleModule  # noqa: E402
+from ansible.module_utils.court_net.ups import parse_upsc, summarize, ups_findings  # noqa: E402
 
-_UNREACHABLE = ("Data stale", "Driver not connected", "Connection failure", "Connection refused", "Server disconnected")
+_UNREACHABLE = (
+    "Data stale",
+    "Driver not connected",
+    "Connection failure",
+    "Connection refused",
+    "Server disconnected",
+)
 
 
 def main():
@@ -72,12 +77,19 @@ def main():
     message = (err or out).strip().splitlines()[-1] if (err or out).strip() else f"rc {rc}"
     if rc != 0 or not out.strip():
         if "Unknown UPS" in message:
-            module.fail_json(msg=f"NUT does not know the UPS '{p['ups']}' ({message}); fix the UPS name (see upsc -l)")
+            module.fail_json(
+                msg=f"NUT does not know the UPS '{p['ups']}' ({message}); fix the UPS name (see upsc -l)"
+            )
         if any(word in message for word in _UNREACHABLE):
-            finding = {"severity": "high", "code": "ups_unreachable", "incident": True,
-                       "message": f"UPS {p['ups']}: tidak dapat dibaca melalui NUT ({message})"}
-            module.exit_json(changed=False, ups={"status": None, "status_flags": [], "error": message},
-                             findings=[finding])
+            finding = {
+                "severity": "high",
+                "code": "ups_unreachable",
+                "incident": True,
+                "message": f"UPS {p['ups']}: tidak dapat dibaca melalui NUT ({message})",
+            }
+            module.exit_json(
+                changed=False, ups={"status": None, "status_flags": [], "error": message}, findings=[finding]
+            )
         module.fail_json(msg=f"upsc {p['ups']} failed: {message}")
     summary = summarize(parse_upsc(out))
     module.exit_json(changed=False, ups=summary, findings=ups_findings(p["ups"], summary, p["thresholds"]))

@@ -4,6 +4,7 @@ Only `show`/`print`/`export` commands are sent: the collection is read-only."""
 
 from __future__ import annotations
 
+import contextlib
 import time
 
 from ansible.module_utils.court_net import ios, routeros
@@ -51,12 +52,18 @@ def _connect(params: dict):
     try:
         return ConnectHandler(**args)
     except NetmikoAuthenticationException as exc:
-        raise DeviceError("auth_failed", f"{where}: authentication failed — check the device credentials (vault)") from exc
+        raise DeviceError(
+            "auth_failed", f"{where}: authentication failed — check the device credentials (vault)"
+        ) from exc
     except NetmikoTimeoutException as exc:
-        raise DeviceError("timeout", f"{where}: no SSH answer within {timeout}s — device down or port blocked") from exc
+        raise DeviceError(
+            "timeout", f"{where}: no SSH answer within {timeout}s — device down or port blocked"
+        ) from exc
     except Exception as exc:  # netmiko raises ValueError/ReadTimeout on a prompt it does not expect
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise DeviceError("unexpected_prompt", f"{where}: session did not reach the {params['platform']} prompt ({first})") from exc
+        raise DeviceError(
+            "unexpected_prompt", f"{where}: session did not reach the {params['platform']} prompt ({first})"
+        ) from exc
 
 
 def _run(conn, command: str, params: dict, failed_check) -> str:
@@ -64,16 +71,23 @@ def _run(conn, command: str, params: dict, failed_check) -> str:
         output = conn.send_command(command, read_timeout=params["timeout"])
     except Exception as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise DeviceError("command_timeout", f"{params['host']}:{params['port']}: '{command}' did not finish ({first})") from exc
+        raise DeviceError(
+            "command_timeout", f"{params['host']}:{params['port']}: '{command}' did not finish ({first})"
+        ) from exc
     error = failed_check(output)
     if error:
-        raise DeviceError("command_rejected", f"{params['host']}:{params['port']}: device rejected '{command}': {error}")
+        raise DeviceError(
+            "command_rejected", f"{params['host']}:{params['port']}: device rejected '{command}': {error}"
+        )
     return output
 
 
 def _routeros(conn, params: dict) -> tuple[dict, str, dict]:
-    raw = {key: _run(conn, cmd, params, routeros.command_failed) for key, cmd in routeros.COMMANDS.items()
-           if key != "config" or params["backup"]}
+    raw = {
+        key: _run(conn, cmd, params, routeros.command_failed)
+        for key, cmd in routeros.COMMANDS.items()
+        if key != "config" or params["backup"]
+    }
     detail = routeros.parse_interfaces_detail(raw["interfaces"])
     monitors = {}
     for name in routeros.ethernet_names(detail):
@@ -85,7 +99,9 @@ def _routeros(conn, params: dict) -> tuple[dict, str, dict]:
     board = routeros.parse_routerboard(raw["routerboard"])
     facts.update(board)
     facts.update(routeros.parse_health(raw["health"]))
-    facts["interfaces"] = routeros.build_interfaces(detail, routeros.parse_ethernet_stats(raw["ethernet_stats"]), monitors)
+    facts["interfaces"] = routeros.build_interfaces(
+        detail, routeros.parse_ethernet_stats(raw["ethernet_stats"]), monitors
+    )
     config = routeros.sanitize_export(raw["config"], params["mask_secrets"]) if params["backup"] else ""
     return facts, config, raw
 
@@ -114,8 +130,10 @@ def collect(params: dict) -> tuple[dict, str, dict]:
     """Given connection params (host, port, platform, username, password/key_file, timeout,
     backup, mask_secrets), return (facts, sanitised config, raw outputs). Raise DeviceError."""
     if params["platform"] not in SUPPORTED_PLATFORMS:
-        raise DeviceError("unsupported_platform",
-                          f"platform '{params['platform']}' is not supported (use one of {', '.join(SUPPORTED_PLATFORMS)})")
+        raise DeviceError(
+            "unsupported_platform",
+            f"platform '{params['platform']}' is not supported (use one of {', '.join(SUPPORTED_PLATFORMS)})",
+        )
     started = time.monotonic()
     conn = _connect(params)
     try:
@@ -124,9 +142,7 @@ def collect(params: dict) -> tuple[dict, str, dict]:
         else:
             facts, config, raw = _ios(conn, params)
     finally:
-        try:
+        with contextlib.suppress(Exception):  # the session may already be gone
             conn.disconnect()
-        except Exception:  # the session may already be gone; nothing to clean up then
-            pass
     facts["collect_seconds"] = round(time.monotonic() - started, 2)
     return facts, config, raw

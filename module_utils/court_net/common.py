@@ -8,7 +8,9 @@ import re
 # Pagers seen in real sessions when paging was not turned off (or a line slipped through):
 # IOS "--More--" (often followed by backspaces), RouterOS v6 "-- [Q quit|D dump|down]",
 # RouterOS v7 "-- [Q quit|D dump|right]".
-_PAGER_RE = re.compile(r"\s*(--More--|-- \[Q quit\|D dump\|[a-z-]+\]|<--- More --->)\s*[\x08 ]*")
+# The pager is erased by the device with backspaces, spaces and backspaces again; the text after
+# that keeps its own indentation, so only the pager and the erase sequence are removed.
+_PAGER_RE = re.compile(r" ?(--More--|-- \[Q quit\|D dump\|[a-z-]+\]|<--- More --->) ?(\x08+ *\x08*)?")
 _ANSI_RE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 

@@ -33,8 +33,14 @@ def read_text(path: str) -> str | None:
         return None
 
 
-def store(backup_dir: str, device: str, config: str, check_mode: bool = False, keep: int = 60,
-          now: float | None = None) -> dict:
+def store(
+    backup_dir: str,
+    device: str,
+    config: str,
+    check_mode: bool = False,
+    keep: int = 60,
+    now: float | None = None,
+) -> dict:
     """Given the sanitised config of ``device``, compare it with the stored one and, when it
     differs (or none is stored) and not in check mode, write it plus a history copy and the diff.
     Return {changed, path, history_path, diff, lines_added, lines_removed, first_backup}."""
@@ -43,12 +49,25 @@ def store(backup_dir: str, device: str, config: str, check_mode: bool = False, k
     device_dir = os.path.join(backup_dir, device)
     current_path = os.path.join(device_dir, "config.txt")
     previous = read_text(current_path)
-    result = {"changed": False, "path": current_path, "history_path": None, "diff": "",
-              "lines_added": 0, "lines_removed": 0, "first_backup": previous is None}
+    result = {
+        "changed": False,
+        "path": current_path,
+        "history_path": None,
+        "diff": "",
+        "lines_added": 0,
+        "lines_removed": 0,
+        "first_backup": previous is None,
+    }
     if previous == config:
         return result
-    diff_lines = list(difflib.unified_diff((previous or "").splitlines(keepends=True), config.splitlines(keepends=True),
-                                           fromfile=f"{device}/previous", tofile=f"{device}/current"))
+    diff_lines = list(
+        difflib.unified_diff(
+            (previous or "").splitlines(keepends=True),
+            config.splitlines(keepends=True),
+            fromfile=f"{device}/previous",
+            tofile=f"{device}/current",
+        )
+    )
     result["diff"] = "".join(diff_lines)
     result["lines_added"] = sum(1 for ln in diff_lines if ln.startswith("+") and not ln.startswith("+++"))
     result["lines_removed"] = sum(1 for ln in diff_lines if ln.startswith("-") and not ln.startswith("---"))

@@ -32,7 +32,9 @@ def snapshot(facts: dict) -> dict:
     }
 
 
-def device_findings(device: str, facts: dict, previous: dict | None, thresholds: dict, ports: dict) -> list[dict]:
+def device_findings(
+    device: str, facts: dict, previous: dict | None, thresholds: dict, ports: dict
+) -> list[dict]:
     """Given the current facts, the previous snapshot (or None), thresholds and the expected
     ports ({name: {"expect_up": bool, "min_speed_mbps": int}}), return the findings."""
     t = dict(DEFAULT_THRESHOLDS)
@@ -40,47 +42,92 @@ def device_findings(device: str, facts: dict, previous: dict | None, thresholds:
     out: list[dict] = []
     cpu = facts.get("cpu_percent")
     if cpu is not None and cpu >= t["cpu_percent_max"]:
-        out.append(_finding("warning", "cpu_high", f"{device}: CPU {cpu}% (batas {t['cpu_percent_max']}%)", value=cpu))
+        out.append(
+            _finding(
+                "warning", "cpu_high", f"{device}: CPU {cpu}% (batas {t['cpu_percent_max']}%)", value=cpu
+            )
+        )
     temp = facts.get("temperature_c")
     if temp is not None and temp >= t["temperature_c_max"]:
-        out.append(_finding("high", "temperature_high", f"{device}: suhu {temp} °C (batas {t['temperature_c_max']} °C)",
-                            value=temp))
+        out.append(
+            _finding(
+                "high",
+                "temperature_high",
+                f"{device}: suhu {temp} °C (batas {t['temperature_c_max']} °C)",
+                value=temp,
+            )
+        )
     mem = facts.get("memory_used_percent")
     if mem is not None and mem >= t["memory_used_percent_max"]:
         out.append(_finding("warning", "memory_high", f"{device}: memori terpakai {mem}%", value=mem))
     if version_older(facts.get("os_version"), t.get("min_os_version")):
-        out.append(_finding("warning", "os_outdated",
-                            f"{device}: versi OS {facts.get('os_version')} lebih lama dari minimum {t['min_os_version']}"))
+        out.append(
+            _finding(
+                "warning",
+                "os_outdated",
+                f"{device}: versi OS {facts.get('os_version')} lebih lama dari minimum {t['min_os_version']}",
+            )
+        )
     if version_older(facts.get("firmware"), t.get("min_firmware")):
-        out.append(_finding("warning", "firmware_outdated",
-                            f"{device}: firmware {facts.get('firmware')} lebih lama dari minimum {t['min_firmware']}"))
+        out.append(
+            _finding(
+                "warning",
+                "firmware_outdated",
+                f"{device}: firmware {facts.get('firmware')} lebih lama dari minimum {t['min_firmware']}",
+            )
+        )
 
     interfaces = facts.get("interfaces") or {}
     for name, want in (ports or {}).items():
         iface = interfaces.get(name)
         if iface is None:
-            out.append(_finding("warning", "port_missing", f"{device}: port {name} yang diharapkan tidak ada", port=name))
+            out.append(
+                _finding(
+                    "warning", "port_missing", f"{device}: port {name} yang diharapkan tidak ada", port=name
+                )
+            )
             continue
         if want.get("expect_up", True) and not iface.get("oper_up"):
             why = "dinonaktifkan" if not iface.get("admin_up") else "link mati"
-            out.append(_finding("high", "port_down", f"{device}: port {name} seharusnya aktif tetapi {why}", port=name))
+            out.append(
+                _finding(
+                    "high", "port_down", f"{device}: port {name} seharusnya aktif tetapi {why}", port=name
+                )
+            )
             continue
         min_speed = want.get("min_speed_mbps")
         speed = iface.get("speed_mbps")
         if min_speed and iface.get("oper_up") and speed is not None and speed < min_speed:
-            out.append(_finding("warning", "port_speed_low",
-                                f"{device}: port {name} berjalan {speed} Mb/s (diharapkan {min_speed} Mb/s) — periksa kabel",
-                                port=name, value=speed))
+            out.append(
+                _finding(
+                    "warning",
+                    "port_speed_low",
+                    f"{device}: port {name} berjalan {speed} Mb/s (diharapkan {min_speed} Mb/s) "
+                    "— periksa kabel",
+                    port=name,
+                    value=speed,
+                )
+            )
         if iface.get("oper_up") and iface.get("duplex") == "half":
-            out.append(_finding("warning", "port_half_duplex", f"{device}: port {name} half-duplex — periksa kabel",
-                                port=name))
+            out.append(
+                _finding(
+                    "warning",
+                    "port_half_duplex",
+                    f"{device}: port {name} half-duplex — periksa kabel",
+                    port=name,
+                )
+            )
 
     prev_ifaces = (previous or {}).get("interfaces") or {}
     prev_uptime = (previous or {}).get("uptime_seconds")
     uptime = facts.get("uptime_seconds")
     rebooted = prev_uptime is not None and uptime is not None and uptime < prev_uptime
     if rebooted:
-        out.append(_finding("info", "device_rebooted", f"{device}: perangkat dinyalakan ulang sejak pemeriksaan terakhir"))
+        out.append(
+            _finding(
+                "info", "device_rebooted", f"{device}: perangkat dinyalakan ulang sejak pemeriksaan terakhir"
+            )
+        )
         return out
     for name, iface in interfaces.items():
         before = prev_ifaces.get(name)
@@ -94,12 +141,25 @@ def device_findings(device: str, facts: dict, previous: dict | None, thresholds:
         if grown:
             severity = "high" if max(grown.values()) >= t["error_growth_high"] else "warning"
             detail = ", ".join(f"{k.replace('_', ' ')} +{v}" for k, v in sorted(grown.items()))
-            out.append(_finding(severity, "port_errors_growing",
-                                f"{device}: error pada port {name} bertambah ({detail}) — periksa kabel/konektor",
-                                port=name, growth=grown))
+            out.append(
+                _finding(
+                    severity,
+                    "port_errors_growing",
+                    f"{device}: error pada port {name} bertambah ({detail}) — periksa kabel/konektor",
+                    port=name,
+                    growth=grown,
+                )
+            )
         downs_now, downs_then = iface.get("link_downs"), before.get("link_downs")
         if downs_now is not None and downs_then is not None and downs_now > downs_then:
-            out.append(_finding("warning", "port_flapping",
-                                f"{device}: port {name} putus-sambung {downs_now - downs_then} kali sejak pemeriksaan terakhir",
-                                port=name, value=downs_now - downs_then))
+            out.append(
+                _finding(
+                    "warning",
+                    "port_flapping",
+                    f"{device}: port {name} putus-sambung {downs_now - downs_then} kali "
+                    "sejak pemeriksaan terakhir",
+                    port=name,
+                    value=downs_now - downs_then,
+                )
+            )
     return out

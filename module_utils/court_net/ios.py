@@ -23,7 +23,9 @@ COMMANDS = {
     "config": "show running-config",
 }
 
-_ERROR_RE = re.compile(r"^\s*% ?(Invalid input detected|Incomplete command|Ambiguous command|Unknown command).*$", re.M)
+_ERROR_RE = re.compile(
+    r"^\s*% ?(Invalid input detected|Incomplete command|Ambiguous command|Unknown command).*$", re.M
+)
 
 
 def command_failed(output: str) -> str | None:
@@ -65,7 +67,10 @@ def _boot_version(text: str, rommon: str | None) -> str | None:
     return rommon if rommon and re.search(r"\d", rommon) else None
 
 
-_CPU_RE = re.compile(r"CPU utilization for five seconds:\s*(\d+)%(?:/(\d+)%)?;\s*one minute:\s*(\d+)%;\s*five minutes:\s*(\d+)%")
+_CPU_RE = re.compile(
+    r"CPU utilization for five seconds:\s*(\d+)%(?:/(\d+)%)?;"
+    r"\s*one minute:\s*(\d+)%;\s*five minutes:\s*(\d+)%"
+)
 
 
 def parse_cpu(text: str) -> dict:
@@ -86,7 +91,11 @@ def parse_cpu(text: str) -> dict:
     m = _CPU_RE.search(cleaned)
     if not m:
         return {"cpu_percent": None, "cpu_1min_percent": None, "cpu_5min_percent": None}
-    return {"cpu_percent": int(m.group(1)), "cpu_1min_percent": int(m.group(3)), "cpu_5min_percent": int(m.group(4))}
+    return {
+        "cpu_percent": int(m.group(1)),
+        "cpu_1min_percent": int(m.group(3)),
+        "cpu_5min_percent": int(m.group(4)),
+    }
 
 
 _MEM_RE = re.compile(r"Processor Pool Total:\s*(\d+)\s+Used:\s*(\d+)\s+Free:\s*(\d+)")

@@ -47,8 +47,15 @@ def parse_ping(text: str) -> dict:
     """Given iputils/busybox `ping -c N` output, return sent, received, loss and rtt (ms)."""
     stats = _PING_STATS.search(text or "")
     if not stats:
-        return {"sent": 0, "received": 0, "loss_percent": 100.0, "rtt_avg_ms": None, "rtt_max_ms": None,
-                "reachable": False, "error": (text or "no output").strip().splitlines()[-1] if (text or "").strip() else "no output"}
+        return {
+            "sent": 0,
+            "received": 0,
+            "loss_percent": 100.0,
+            "rtt_avg_ms": None,
+            "rtt_max_ms": None,
+            "reachable": False,
+            "error": (text or "no output").strip().splitlines()[-1] if (text or "").strip() else "no output",
+        }
     sent, received = int(stats.group(1)), int(stats.group(2))
     rtt = _PING_RTT.search(text)
     return {
@@ -70,13 +77,35 @@ def target_findings(source: str, target: dict, result: dict, thresholds: dict | 
     where = f"{target['host']}" + (f":{target['port']}" if target.get("method", "tcp") == "tcp" else "")
     if not result["reachable"]:
         severity = "high" if target.get("critical", True) else "warning"
-        return [{"severity": severity, "code": "lan_unreachable", "target": name, "incident": severity == "high",
-                 "message": f"{source} → {name} ({where}) tidak terjangkau: {result.get('error') or 'tidak ada jawaban'}"}]
+        return [
+            {
+                "severity": severity,
+                "code": "lan_unreachable",
+                "target": name,
+                "incident": severity == "high",
+                "message": f"{source} → {name} ({where}) tidak terjangkau: "
+                f"{result.get('error') or 'tidak ada jawaban'}",
+            }
+        ]
     out = []
     if result["loss_percent"] > t["loss_percent_max"]:
-        out.append({"severity": "warning", "code": "lan_packet_loss", "target": name,
-                    "message": f"{source} → {name}: kehilangan paket {result['loss_percent']:g}% (batas {t['loss_percent_max']}%)"})
+        out.append(
+            {
+                "severity": "warning",
+                "code": "lan_packet_loss",
+                "target": name,
+                "message": f"{source} → {name}: kehilangan paket {result['loss_percent']:g}% "
+                f"(batas {t['loss_percent_max']}%)",
+            }
+        )
     if result["rtt_avg_ms"] is not None and result["rtt_avg_ms"] > t["rtt_ms_max"]:
-        out.append({"severity": "warning", "code": "lan_latency_high", "target": name,
-                    "message": f"{source} → {name}: latensi rata-rata {result['rtt_avg_ms']:g} ms (batas {t['rtt_ms_max']} ms)"})
+        out.append(
+            {
+                "severity": "warning",
+                "code": "lan_latency_high",
+                "target": name,
+                "message": f"{source} → {name}: latensi rata-rata {result['rtt_avg_ms']:g} ms "
+                f"(batas {t['rtt_ms_max']} ms)",
+            }
+        )
     return out

@@ -29,7 +29,9 @@ COMMANDS = {
 }
 MONITOR_COMMAND = "/interface ethernet monitor {name} once"
 
-_ERROR_RE = re.compile(r"^(bad command name|syntax error|expected end of command|no such item|failure:)", re.M)
+_ERROR_RE = re.compile(
+    r"^(bad command name|syntax error|expected end of command|no such item|failure:)", re.M
+)
 
 
 def command_failed(output: str) -> str | None:
@@ -51,7 +53,9 @@ def parse_resource(text: str) -> dict:
     return {
         "uptime_seconds": parse_routeros_uptime(kv.get("uptime")),
         "os_version": version.split(" ")[0] if version else None,
-        "os_channel": (re.search(r"\((\S+)\)", version).group(1) if re.search(r"\((\S+)\)", version) else None),
+        "os_channel": (
+            re.search(r"\((\S+)\)", version).group(1) if re.search(r"\((\S+)\)", version) else None
+        ),
         "cpu_percent": parse_int(cpu_load.rstrip("%")) if cpu_load else None,
         "memory_total_bytes": total,
         "memory_free_bytes": free,
@@ -183,7 +187,13 @@ def parse_ethernet_stats(text: str) -> dict[str, dict]:
             for k in ("rx-align-error", "rx-fragment", "rx-code-error", "rx-length-error", "rx-jabber")
         ]
         rx_total = sum(v for v in [crc, *rx_other] if v is not None) if crc is not None else None
-        tx_keys = ("tx-collision", "tx-late-collision", "tx-excessive-collision", "tx-underrun", "tx-fcs-error")
+        tx_keys = (
+            "tx-collision",
+            "tx-late-collision",
+            "tx-excessive-collision",
+            "tx-underrun",
+            "tx-fcs-error",
+        )
         tx_vals = [parse_int(raw.get(k)) for k in tx_keys]
         tx_total = sum(v for v in tx_vals if v is not None) if any(v is not None for v in tx_vals) else None
         result[name] = {"crc_errors": crc, "rx_errors": rx_total, "tx_errors": tx_total}
@@ -198,8 +208,11 @@ def parse_monitor(text: str, command: str = "") -> dict:
     try:
         from ntc_templates.parse import parse_output
 
-        parsed = parse_output(platform="mikrotik_routeros", command=command or MONITOR_COMMAND.format(name="x"),
-                              data=clean_output(text))
+        parsed = parse_output(
+            platform="mikrotik_routeros",
+            command=command or MONITOR_COMMAND.format(name="x"),
+            data=clean_output(text),
+        )
         if parsed:
             record = {k.lower(): v for k, v in parsed[0].items() if v}
     except Exception:  # template rejected a line (newer RouterOS keys): use the generic parser
@@ -249,7 +262,9 @@ _SECRET_KEYS = (
     r"|authentication-key|auth-key|wpa-psk|sae-password"
 )
 _SECRET_RE = re.compile(r"(?<![a-z0-9-])(" + _SECRET_KEYS + r')=("(?:[^"\\]|\\.)*"|\S+)')
-_EXPORT_HEADER_RE = re.compile(r"^# (\S+ \d{2}:\d{2}:\d{2}|\S+/\S+/\d{4} \d{2}:\d{2}:\d{2}) by (RouterOS \S+)\s*$")
+_EXPORT_HEADER_RE = re.compile(
+    r"^# (\S+ \d{2}:\d{2}:\d{2}|\S+/\S+/\d{4} \d{2}:\d{2}:\d{2}) by (RouterOS \S+)\s*$"
+)
 
 
 def sanitize_export(text: str, mask_secrets: bool = True) -> str:

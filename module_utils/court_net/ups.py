@@ -66,7 +66,9 @@ def summarize(variables: dict[str, str], today: date | None = None) -> dict:
     """Return the UPS facts: status flags, charge, runtime, load, battery date and age."""
     status_raw = variables.get("ups.status", "")
     flags = status_raw.split()
-    batt_date = parse_battery_date(variables.get("battery.date")) or parse_battery_date(variables.get("battery.mfr.date"))
+    batt_date = parse_battery_date(variables.get("battery.date")) or parse_battery_date(
+        variables.get("battery.mfr.date")
+    )
     today = today or date.today()
     age_years = round((today - batt_date).days / 365.25, 1) if batt_date else None
     charge = parse_float(variables.get("battery.charge"))
@@ -115,16 +117,27 @@ def ups_findings(name: str, ups: dict, thresholds: dict | None = None) -> list[d
         add("warning", "ups_replace_battery", "UPS meminta penggantian baterai (RB)")
     runtime = ups["battery_runtime_seconds"]
     if runtime is not None and runtime < t["runtime_min_seconds"]:
-        add("warning", "ups_runtime_short",
-            f"sisa waktu baterai {runtime // 60} menit {runtime % 60} detik (minimum {t['runtime_min_seconds'] // 60} menit)")
+        add(
+            "warning",
+            "ups_runtime_short",
+            f"sisa waktu baterai {runtime // 60} menit {runtime % 60} detik "
+            f"(minimum {t['runtime_min_seconds'] // 60} menit)",
+        )
     charge = ups["battery_charge_percent"]
     if charge is not None and not ups["on_battery"] and charge < t["charge_min_percent"]:
-        add("warning", "ups_charge_low", f"muatan baterai {charge:g}% saat online (minimum {t['charge_min_percent']}%)")
+        add(
+            "warning",
+            "ups_charge_low",
+            f"muatan baterai {charge:g}% saat online (minimum {t['charge_min_percent']}%)",
+        )
     load = ups["load_percent"]
     if load is not None and load > t["load_max_percent"]:
         add("warning", "ups_load_high", f"beban {load:g}% (batas {t['load_max_percent']}%)")
     age = ups["battery_age_years"]
     if age is not None and age >= t["battery_max_age_years"]:
-        add("warning", "ups_battery_due",
-            f"baterai berumur {age:g} tahun (dipasang {ups['battery_date']}), jadwalkan penggantian")
+        add(
+            "warning",
+            "ups_battery_due",
+            f"baterai berumur {age:g} tahun (dipasang {ups['battery_date']}), jadwalkan penggantian",
+        )
     return out

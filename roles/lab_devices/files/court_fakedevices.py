@@ -24,7 +24,7 @@ import signal
 import sys
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 # ---------------------------------------------------------------------------------------------
 # device state (knobs)
@@ -83,12 +83,21 @@ class Device:
             "comments": {"ether1": "PoE dari sw1"},
         },
         "ios": {
-            "ports": ["GigabitEthernet1/0/1", "GigabitEthernet1/0/2", "GigabitEthernet1/0/3", "GigabitEthernet1/0/4",
-                      "GigabitEthernet1/0/24"],
+            "ports": [
+                "GigabitEthernet1/0/1",
+                "GigabitEthernet1/0/2",
+                "GigabitEthernet1/0/3",
+                "GigabitEthernet1/0/4",
+                "GigabitEthernet1/0/24",
+            ],
             "disabled": ["GigabitEthernet1/0/24"],
             "nolink": [],
-            "comments": {"GigabitEthernet1/0/1": "uplink gw ether2", "GigabitEthernet1/0/2": "server SIPP",
-                         "GigabitEthernet1/0/3": "ap1 ruang sidang", "GigabitEthernet1/0/4": "PTSP"},
+            "comments": {
+                "GigabitEthernet1/0/1": "uplink gw ether2",
+                "GigabitEthernet1/0/2": "server SIPP",
+                "GigabitEthernet1/0/3": "ap1 ruang sidang",
+                "GigabitEthernet1/0/4": "PTSP",
+            },
         },
     }
 
@@ -126,7 +135,11 @@ class Device:
         return int(time.time() - self.started)
 
     def oper_up(self, port: str, st: dict) -> bool:
-        return port not in self.profile["disabled"] and port not in self.profile["nolink"] and port not in st["down"]
+        return (
+            port not in self.profile["disabled"]
+            and port not in self.profile["nolink"]
+            and port not in st["down"]
+        )
 
     def speed(self, port: str, st: dict) -> int:
         return int(st["speed"].get(port, 1000))
@@ -204,19 +217,24 @@ def ros_health(dev: Device) -> str:
     st = dev.state()
     temp = st["temperature"] if st["temperature"] is not None else 41
     if dev.kind == "routeros7":
-        return ("Columns: NAME, VALUE, TYPE\n"
-                "#  NAME              VALUE  TYPE\n"
-                f"0  voltage           24.1   V   \n"
-                f"1  temperature       {temp:<6} C   \n"
-                f"2  cpu-temperature   {temp + 9:<6} C   ")
+        return (
+            "Columns: NAME, VALUE, TYPE\n"
+            "#  NAME              VALUE  TYPE\n"
+            f"0  voltage           24.1   V   \n"
+            f"1  temperature       {temp:<6} C   \n"
+            f"2  cpu-temperature   {temp + 9:<6} C   "
+        )
     return _kv([("voltage", "24.2V"), ("temperature", f"{temp}C")])
 
 
 def ros_interfaces(dev: Device) -> str:
     st = dev.tick()
     v7 = dev.kind == "routeros7"
-    lines = ["Flags: D - dynamic; X - disabled, R - running; S - slave; P - passthrough" if v7
-             else "Flags: D - dynamic, X - disabled, R - running, S - slave"]
+    lines = [
+        "Flags: D - dynamic; X - disabled, R - running; S - slave; P - passthrough"
+        if v7
+        else "Flags: D - dynamic, X - disabled, R - running, S - slave"
+    ]
     names = list(dev.profile["ports"]) + ["bridge"]
     if dev.kind == "routeros6":
         names += ["wlan1", "wlan2"]
@@ -234,7 +252,11 @@ def ros_interfaces(dev: Device) -> str:
         attrs += f'type="{ptype}" mtu=1500 actual-mtu=1500 l2mtu=1598 max-l2mtu=9578 mac-address={mac}'
         downs = dev.link_downs.get(port, 0)
         stamp = "2026-11-18 08:24:05" if v7 else "nov/18/2026 08:24:05"
-        tail = f"last-link-up-time={stamp} link-downs={downs}" if running else f"last-link-down-time={stamp} link-downs={downs}"
+        tail = (
+            f"last-link-up-time={stamp} link-downs={downs}"
+            if running
+            else f"last-link-down-time={stamp} link-downs={downs}"
+        )
         comment = dev.profile["comments"].get(port)
         head = f"{index:>2}  {flags} "
         if comment:
@@ -282,24 +304,48 @@ def ros_monitor(dev: Device, port: str) -> str:
     if port not in dev.profile["ports"]:
         return "no such item"
     if not dev.oper_up(port, st):
-        return _kv([("name", port), ("status", "no-link"), ("auto-negotiation", "done"),
-                    ("advertising", "10M-baseT-half,10M-baseT-full,100M-baseT-half,100M-baseT-full,1G-baseT-half,1G-baseT-full")])
+        return _kv(
+            [
+                ("name", port),
+                ("status", "no-link"),
+                ("auto-negotiation", "done"),
+                (
+                    "advertising",
+                    "10M-baseT-half,10M-baseT-full,100M-baseT-half,100M-baseT-full,1G-baseT-half,1G-baseT-full",
+                ),
+            ]
+        )
     speed = dev.speed(port, st)
     rate = "1Gbps" if speed == 1000 else f"{speed}Mbps"
-    partner = "10M-baseT-full,100M-baseT-full" if speed < 1000 else "10M-baseT-full,100M-baseT-full,1G-baseT-full"
-    return _kv([
-        ("name", port), ("status", "link-ok"), ("auto-negotiation", "done"), ("rate", rate), ("full-duplex", "yes"),
-        ("tx-flow-control", "no"), ("rx-flow-control", "no"),
-        ("supported", "10M-baseT-half,10M-baseT-full,100M-baseT-half,100M-baseT-full,1G-baseT-half,1G-baseT-full"),
-        ("advertising", "10M-baseT-half,10M-baseT-full,100M-baseT-half,100M-baseT-full,1G-baseT-half,1G-baseT-full"),
-        ("link-partner-advertising", partner),
-    ])
+    partner = (
+        "10M-baseT-full,100M-baseT-full" if speed < 1000 else "10M-baseT-full,100M-baseT-full,1G-baseT-full"
+    )
+    return _kv(
+        [
+            ("name", port),
+            ("status", "link-ok"),
+            ("auto-negotiation", "done"),
+            ("rate", rate),
+            ("full-duplex", "yes"),
+            ("tx-flow-control", "no"),
+            ("rx-flow-control", "no"),
+            (
+                "supported",
+                "10M-baseT-half,10M-baseT-full,100M-baseT-half,100M-baseT-full,1G-baseT-half,1G-baseT-full",
+            ),
+            (
+                "advertising",
+                "10M-baseT-half,10M-baseT-full,100M-baseT-half,100M-baseT-full,1G-baseT-half,1G-baseT-full",
+            ),
+            ("link-partner-advertising", partner),
+        ]
+    )
 
 
 def ros_export(dev: Device) -> str:
     st = dev.state()
     v7 = dev.kind == "routeros7"
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     stamp = now.strftime("%Y-%m-%d %H:%M:%S") if v7 else now.strftime("%b/%d/%Y %H:%M:%S").lower()
     lines = [
         f"# {stamp} by RouterOS {'7.12.1' if v7 else '6.49.10'}",
@@ -361,7 +407,11 @@ def ios_version(dev: Device) -> str:
         if value:
             parts.append(f"{value} {unit}{'s' if value != 1 else ''}")
     uptime = ", ".join(parts) or "0 minutes"
-    return f"""Cisco IOS Software, C2960X Software (C2960X-UNIVERSALK9-M), Version 15.2(7)E3, RELEASE SOFTWARE (fc3)
+    banner = (
+        "Cisco IOS Software, C2960X Software (C2960X-UNIVERSALK9-M), "
+        "Version 15.2(7)E3, RELEASE SOFTWARE (fc3)"
+    )
+    return f"""{banner}
 Technical Support: http://www.cisco.com/techsupport
 Copyright (c) 1986-2020 by Cisco Systems, Inc.
 Compiled Wed 30-Sep-20 18:30 by prod_rel_team
@@ -461,14 +511,18 @@ def ios_interfaces(dev: Device) -> str:
         else:
             status = "down, line protocol is down (notconnect)"
         speed = dev.speed(port, st)
-        media = (f"Full-duplex, {speed}Mb/s, media type is 10/100/1000BaseTX" if up
-                 else "Auto-duplex, Auto-speed, media type is 10/100/1000BaseTX")
+        media = (
+            f"Full-duplex, {speed}Mb/s, media type is 10/100/1000BaseTX"
+            if up
+            else "Auto-duplex, Auto-speed, media type is 10/100/1000BaseTX"
+        )
         desc = dev.profile["comments"].get(port)
         rx_bytes = dev.rx_bytes[port] if up else 0
         crc = dev.crc[port]
+        mac = f"701f.53a0.11{0x81 + index:02x}"
         lines = [
             f"{port} is {status}",
-            f"  Hardware is Gigabit Ethernet, address is 701f.53a0.11{0x81 + index:02x} (bia 701f.53a0.11{0x81 + index:02x})",
+            f"  Hardware is Gigabit Ethernet, address is {mac} (bia {mac})",
         ]
         if desc:
             lines.append(f"  Description: {desc}")
@@ -501,37 +555,41 @@ def ios_interfaces(dev: Device) -> str:
             "     0 output buffer failures, 0 output buffers swapped out",
         ]
         blocks.append("\n".join(lines))
-    blocks.append("\n".join([
-        "Vlan1 is up, line protocol is up ",
-        "  Hardware is EtherSVI, address is 701f.53a0.11c0 (bia 701f.53a0.11c0)",
-        "  Internet address is 192.168.88.2/24",
-        "  MTU 1500 bytes, BW 1000000 Kbit/sec, DLY 10 usec, ",
-        "     reliability 255/255, txload 1/255, rxload 1/255",
-        "  Encapsulation ARPA, loopback not set",
-        "  Keepalive not supported ",
-        "  ARP type: ARPA, ARP Timeout 04:00:00",
-        "  Last input 00:00:00, output 00:00:00, output hang never",
-        '  Last clearing of "show interface" counters never',
-        "  Input queue: 0/75/0/0 (size/max/drops/flushes); Total output drops: 0",
-        "  Queueing strategy: fifo",
-        "  Output queue: 0/40 (size/max)",
-        "  5 minute input rate 1000 bits/sec, 1 packets/sec",
-        "  5 minute output rate 0 bits/sec, 0 packets/sec",
-        "     402771 packets input, 40926321 bytes, 0 no buffer",
-        "     Received 0 broadcasts (0 IP multicasts)",
-        "     0 runts, 0 giants, 0 throttles ",
-        "     0 input errors, 0 CRC, 0 frame, 0 overrun, 0 ignored",
-        "     1650 packets output, 148210 bytes, 0 underruns",
-        "     0 output errors, 0 interface resets",
-        "     0 unknown protocol drops",
-        "     0 output buffer failures, 0 output buffers swapped out",
-    ]))
+    blocks.append(
+        "\n".join(
+            [
+                "Vlan1 is up, line protocol is up ",
+                "  Hardware is EtherSVI, address is 701f.53a0.11c0 (bia 701f.53a0.11c0)",
+                "  Internet address is 192.168.88.2/24",
+                "  MTU 1500 bytes, BW 1000000 Kbit/sec, DLY 10 usec, ",
+                "     reliability 255/255, txload 1/255, rxload 1/255",
+                "  Encapsulation ARPA, loopback not set",
+                "  Keepalive not supported ",
+                "  ARP type: ARPA, ARP Timeout 04:00:00",
+                "  Last input 00:00:00, output 00:00:00, output hang never",
+                '  Last clearing of "show interface" counters never',
+                "  Input queue: 0/75/0/0 (size/max/drops/flushes); Total output drops: 0",
+                "  Queueing strategy: fifo",
+                "  Output queue: 0/40 (size/max)",
+                "  5 minute input rate 1000 bits/sec, 1 packets/sec",
+                "  5 minute output rate 0 bits/sec, 0 packets/sec",
+                "     402771 packets input, 40926321 bytes, 0 no buffer",
+                "     Received 0 broadcasts (0 IP multicasts)",
+                "     0 runts, 0 giants, 0 throttles ",
+                "     0 input errors, 0 CRC, 0 frame, 0 overrun, 0 ignored",
+                "     1650 packets output, 148210 bytes, 0 underruns",
+                "     0 output errors, 0 interface resets",
+                "     0 unknown protocol drops",
+                "     0 output buffer failures, 0 output buffers swapped out",
+            ]
+        )
+    )
     return "\n".join(blocks)
 
 
 def ios_running_config(dev: Device) -> str:
     st = dev.state()
-    now = datetime.now(timezone.utc).strftime("%H:%M:%S UTC %a %b %d %Y")
+    now = datetime.now(UTC).strftime("%H:%M:%S UTC %a %b %d %Y")
     lines = [
         "Building configuration...",
         "",
@@ -639,7 +697,10 @@ def nos_definition(dev: Device) -> dict:
         "exit": True,
     }
     cmds = {k: {"output": v, "help": k, "prompt": prompt} for k, v in commands.items()}
-    cmds["_default_"] = {"output": "                 ^\n% Invalid input detected at '^' marker.\n", "help": "unknown command"}
+    cmds["_default_"] = {
+        "output": "                 ^\n% Invalid input detected at '^' marker.\n",
+        "help": "unknown command",
+    }
     return {"name": f"court_{dev.name}", "initial_prompt": prompt, "commands": cmds}
 
 
@@ -653,10 +714,15 @@ def serve(config_path: str, state_dir: str) -> tuple[object, dict]:
     if not devices:
         raise ValueError(f"{config_path}: no devices configured")
     os.makedirs(state_dir, exist_ok=True)
-    inventory: dict = {"default": {"server": {"plugin": "ParamikoSshServer",
-                                              "configuration": {"address": config.get("address", "127.0.0.1"),
-                                                                "timeout": 1}}},
-                       "hosts": {}}
+    inventory: dict = {
+        "default": {
+            "server": {
+                "plugin": "ParamikoSshServer",
+                "configuration": {"address": config.get("address", "127.0.0.1"), "timeout": 1},
+            }
+        },
+        "hosts": {},
+    }
     plugins = []
     objects: dict[str, Device] = {}
     for item in devices:
@@ -666,8 +732,12 @@ def serve(config_path: str, state_dir: str) -> tuple[object, dict]:
         nos.from_dict(nos_definition(dev))
         plugins.append(nos)
         username = item["username"] + ("+ct511w4098h" if dev.kind.startswith("routeros") else "")
-        inventory["hosts"][dev.name] = {"username": username, "password": item["password"], "port": int(item["port"]),
-                                        "nos": {"plugin": f"court_{dev.name}"}}
+        inventory["hosts"][dev.name] = {
+            "username": username,
+            "password": item["password"],
+            "port": int(item["port"]),
+            "nos": {"plugin": f"court_{dev.name}"},
+        }
         if not os.path.exists(state_path(state_dir, dev.name)):
             save_state(state_dir, dev.name, dict(DEFAULT_STATE))
     net = FakeNOS(inventory=inventory, plugins=plugins)
@@ -751,9 +821,11 @@ def cmd_serve(args) -> int:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    watcher = threading.Thread(target=watch_passwords, args=(net, passwords, args.state_dir, stop), daemon=True)
+    watcher = threading.Thread(
+        target=watch_passwords, args=(net, passwords, args.state_dir, stop), daemon=True
+    )
     watcher.start()
-    print(f"{datetime.now(timezone.utc).isoformat()} serving {', '.join(passwords)}", flush=True)
+    print(f"{datetime.now(UTC).isoformat()} serving {', '.join(passwords)}", flush=True)
     if write_fd is not None:
         os.write(write_fd, b"ok")
         os.close(write_fd)
@@ -790,8 +862,10 @@ def cmd_status(args) -> int:
 def cmd_fault(args) -> int:
     path = state_path(args.state_dir, args.device)
     if not os.path.exists(path):
-        print(f"fault: unknown device '{args.device}' (no state file {path}); start the lab devices first",
-              file=sys.stderr)
+        print(
+            f"fault: unknown device '{args.device}' (no state file {path}); start the lab devices first",
+            file=sys.stderr,
+        )
         return 2
     st = load_state(args.state_dir, args.device)
     knob, rest = args.knob, args.args
@@ -828,8 +902,11 @@ def cmd_fault(args) -> int:
         need(0, "")
         st = dict(DEFAULT_STATE, config_rev=st["config_rev"])
     else:
-        print(f"fault: unknown knob '{knob}' (crc, down, up, speed, cpu, temperature, config-change, password, reset)",
-              file=sys.stderr)
+        print(
+            f"fault: unknown knob '{knob}' "
+            "(crc, down, up, speed, cpu, temperature, config-change, password, reset)",
+            file=sys.stderr,
+        )
         return 2
     save_state(args.state_dir, args.device, st)
     print(f"{args.device}: {knob} {' '.join(rest)}".rstrip())
