@@ -52,7 +52,7 @@ def test_values_awx_rejects_are_rejected_here(value: str, reason: str) -> None:
     assert any(reason in p for p in awx_rrule_problems(value))
 
 
-def test_export_has_a_job_template_per_runnable_activity_and_a_schedule_per_scheduled_one(
+def test_export_has_a_job_template_per_runnable_activity_and_schedules(
     tmp_path: Path,
 ) -> None:
     catalog = load_catalog()
