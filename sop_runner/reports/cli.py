@@ -65,7 +65,9 @@ def _guard(fn: Callable[[], T]) -> T:
         _fail(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
 
 
-def _config(ctx: typer.Context, records: Path | None, inventory: Path | None, operator: str | None = None) -> Config:
+def _config(
+    ctx: typer.Context, records: Path | None, inventory: Path | None, operator: str | None = None
+) -> Config:
     """Return the effective config: this command's options over the global ``sop`` options
     (``sop --records … report …``, kept by the main CLI) over environment and config file."""
     main_cli = sys.modules.get("sop_runner.cli")

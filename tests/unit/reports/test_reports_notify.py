@@ -1,0 +1,194 @@
+"""Apprise notifications delivered to a real HTTP endpoint on 127.0.0.1."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sop_runner.catalog import Catalog, load_catalog
+from sop_runner.notify import (
+    NotifyConfig,
+    NotifyError,
+    messages_for_records,
+    notify_since_last,
+    overdue_messages,
+)
+from sop_runner.records import RecordStore, iso
+
+WIB = dt.timezone(dt.timedelta(hours=7))
+
+
+class Hook:
+    """A tiny webhook receiver: stores every JSON body; answers `status`."""
+
+    def __init__(self) -> None:
+        self.received: list[dict[str, Any]] = []
+        self.status = 200
+        hook = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 (http.server API)
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                hook.received.append({"path": self.path, **json.loads(body)})
+                self.send_response(hook.status)
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                return
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"json://127.0.0.1:{self.server.server_address[1]}/hook"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def hook() -> Iterator[Hook]:
+    h = Hook()
+    yield h
+    h.close()
+
+
+@pytest.fixture(scope="module")
+def catalog() -> Catalog:
+    return load_catalog()
+
+
+def add(
+    store: RecordStore,
+    activity: str,
+    when: dt.datetime,
+    status: str,
+    findings: list[dict[str, Any]],
+    check: bool = False,
+) -> None:
+    store.append_record(
+        {
+            "activity_id": activity,
+            "started_at": iso(when),
+            "ended_at": iso(when + dt.timedelta(seconds=5)),
+            "status": status,
+            "findings": findings,
+            "check_mode": check,
+            "hosts": {"sipp": {"status": "ok" if status == "successful" else "failed"}},
+            "output": {
+                "sipp": {"summary": "Akses SIPP tersedia: tidak" if findings else "Akses SIPP tersedia: ya"}
+            },
+        }
+    )
+
+
+HIGH = {
+    "host": "sipp",
+    "severity": "high",
+    "code": "sipp_http_down",
+    "incident": True,
+    "message": "SIPP tidak menjawab (HTTP 502)",
+}
+
+
+def test_failed_run_and_high_finding_reach_the_endpoint_once(
+    tmp_path: Path, hook: Hook, catalog: Catalog
+) -> None:
+    store = RecordStore(tmp_path / "records.sqlite")
+    now = dt.datetime(2026, 11, 21, 10, 0, tzinfo=WIB)
+    add(store, "SIPP-1", now - dt.timedelta(minutes=50), "failed", [HIGH])
+    add(store, "SIPP-1", now - dt.timedelta(minutes=40), "failed", [HIGH], check=True)  # check mode: silent
+    add(
+        store,
+        "F.1",
+        now - dt.timedelta(minutes=30),
+        "successful",
+        [{"host": "web", "severity": "warning", "code": "slow", "message": "lambat"}],
+    )
+    cfg = NotifyConfig(urls=(hook.url,), events=("failed_run", "high_finding"), satker="PN Contoh")
+    assert notify_since_last(store, catalog, cfg, now=now) == 2
+    titles = sorted(m["title"] for m in hook.received)
+    assert titles == ["[PN Contoh] SIPP-1 FAILED", "[PN Contoh] SIPP-1 temuan TINGGI: sipp_http_down"]
+    assert all(m["path"] == "/hook" and m["type"] == "failure" for m in hook.received)
+    assert "SIPP tidak menjawab (HTTP 502)" in " ".join(m["message"] for m in hook.received)
+    # nothing new → nothing sent again
+    assert notify_since_last(store, catalog, cfg, now=now) == 0
+    assert len(hook.received) == 2
+    add(store, "SIPP-2", now, "unreachable", [])
+    assert notify_since_last(store, catalog, cfg, now=now) == 1
+    assert hook.received[-1]["title"].endswith("SIPP-2 UNREACHABLE")
+
+
+def test_failed_delivery_keeps_the_mark_for_a_retry(tmp_path: Path, hook: Hook, catalog: Catalog) -> None:
+    store = RecordStore(tmp_path / "records.sqlite")
+    now = dt.datetime(2026, 11, 21, 10, 0, tzinfo=WIB)
+    add(store, "SIPP-1", now, "failed", [])
+    cfg = NotifyConfig(urls=(hook.url,), events=("failed_run",))
+    hook.status = 500
+    with pytest.raises(NotifyError, match="delivery failed"):
+        notify_since_last(store, catalog, cfg, now=now)
+    hook.status = 200
+    assert notify_since_last(store, catalog, cfg, now=now) == 1
+
+
+def test_overdue_activities_are_announced_once_per_due_time(
+    tmp_path: Path, hook: Hook, catalog: Catalog
+) -> None:
+    store = RecordStore(tmp_path / "records.sqlite")
+    now = dt.datetime(2026, 11, 21, 10, 30, tzinfo=WIB)
+    add(store, "SIPP-1", dt.datetime(2026, 11, 21, 10, 5, tzinfo=WIB), "successful", [])
+    ids = {m.title.split()[0] for m in overdue_messages(store, catalog, now)}
+    assert "SIPP-1" not in ids  # checked this hour
+    assert {"SIPP-2", "F.1", "C.2", "D.7"} <= ids  # never ran
+    cfg = NotifyConfig(urls=(hook.url,), events=("overdue",))
+    sent = notify_since_last(store, catalog, cfg, now=now)
+    assert sent == len(ids) and len(hook.received) == sent
+    assert notify_since_last(store, catalog, cfg, now=now) == 0
+    # an hour later SIPP-1 is due again and was not run → announced
+    later = now + dt.timedelta(hours=1)
+    assert notify_since_last(store, catalog, cfg, now=later) == 1
+    assert hook.received[-1]["title"] == "SIPP-1 terlambat (overdue)"
+
+
+def test_messages_ignore_info_warnings_and_check_mode(tmp_path: Path) -> None:
+    store = RecordStore(tmp_path / "records.sqlite")
+    now = dt.datetime(2026, 11, 21, 10, 0, tzinfo=WIB)
+    add(
+        store,
+        "D.5",
+        now,
+        "successful",
+        [
+            {"host": "web", "severity": "info", "code": "ok", "message": "ok"},
+            {"host": "web", "severity": "warning", "code": "w", "message": "w"},
+        ],
+    )
+    add(store, "D.5", now, "failed", [HIGH], check=True)
+    assert messages_for_records(store.list_records()) == []
+    add(store, "D.5", now, "successful", [HIGH])
+    (msg,) = messages_for_records(store.list_records())
+    assert msg.event == "high_finding" and msg.key.endswith(":sipp:sipp_http_down")
+
+
+def test_config_errors(tmp_path: Path) -> None:
+    bad = tmp_path / "notify.yml"
+    for text, message in (
+        ("urls: []\n", "non-empty list"),
+        ("urls: [json://127.0.0.1:1/x]\nevents: [sometimes]\n", "unknown event"),
+        ("urls: [json://127.0.0.1:1/x]\nchannel: x\n", "unknown key"),
+        ("urls: [\n", "not valid YAML"),
+    ):
+        bad.write_text(text, encoding="utf-8")
+        with pytest.raises(NotifyError, match=message):
+            NotifyConfig.load(bad)
+    good = tmp_path / "ok.yml"
+    good.write_text("urls: ['json://127.0.0.1:9/x']\nsatker: PN Contoh\n", encoding="utf-8")
+    cfg = NotifyConfig.load(good)
+    assert cfg.events == ("failed_run", "high_finding", "overdue") and cfg.satker == "PN Contoh"
