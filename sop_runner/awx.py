@@ -137,7 +137,14 @@ def render(catalog: Catalog, target: AwxTarget) -> list[dict[str, Any]]:
             {
                 "settings": {
                     "AWX_ISOLATION_SHOW_PATHS": [f"{Path(target.records_path).parent}:Z"],
-                    "AWX_TASK_ENV": {"SOP_RECORDS": target.records_path, "SOP_VIA": "awx"},
+                    # The project's sop_records callback (ansible-runner appends its own display
+                    # callback to this path) and the record store on the exposed path.
+                    "AWX_TASK_ENV": {
+                        "ANSIBLE_CALLBACK_PLUGINS": "/runner/project/plugins/callback",
+                        "SOP_RECORDS": target.records_path,
+                        "SOP_PROJECT_DIR": "/runner/project",
+                        "SOP_VIA": "awx",
+                    },
                 }
             },
         ),
