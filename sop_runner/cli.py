@@ -360,7 +360,11 @@ def tick_cmd(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
                 report.append({"playbook": pb, "activities": acts, "skipped": "running in another tick"})
                 continue
             # re-check after taking the lock: another tick may have just done it
-            fresh = [i for i in _due(cfg, catalog, utcnow()) if i.state != "ok" and i.activity_id in acts]
+            fresh = [
+                i
+                for i in _due(cfg, catalog, utcnow())
+                if i.state in ("due", "overdue") and i.activity_id in acts
+            ]
             if not fresh:
                 report.append({"playbook": pb, "activities": acts, "skipped": "done by another tick"})
                 continue

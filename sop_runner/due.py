@@ -157,7 +157,7 @@ def compute_due(
             nxt = next_slot(rule_text, tz, slot)
             grace = _grace(act, slot, nxt)
             overdue_now = (at - slot).total_seconds() >= grace
-            oldest_missing: str | None = None
+            missed_cache: dict[str, int] = {}
             for host in hosts:
                 last = last_runs.get((act.id, host))
                 if last and (item.last_run is None or last[0] > item.last_run):
@@ -165,19 +165,18 @@ def compute_due(
                 done = last is not None and last[0] >= slot_iso and last[1] in DONE_HOST_STATUSES
                 if done:
                     continue
-                item.hosts_due.append(host)
-                if overdue_now:
-                    item.hosts_overdue.append(host)
-                # the oldest "last run" among due hosts decides how many slots were missed
                 ref = last[0] if last else ""
-                if oldest_missing is None or ref < oldest_missing:
-                    oldest_missing = ref
+                if ref not in missed_cache:
+                    # slots since the host's last run (a host never run has missed the current one)
+                    missed_cache[ref] = (
+                        max(1, slots_between(rule_text, tz, parse_iso(ref), at, cap=10000)) if ref else 1
+                    )
+                missed = missed_cache[ref]
+                item.hosts_due.append(host)
+                item.missed_slots = max(item.missed_slots, missed)
+                # overdue: the current slot's grace has passed, or an earlier slot was missed
+                if overdue_now or missed > 1:
+                    item.hosts_overdue.append(host)
             if item.hosts_due:
                 item.state = "overdue" if item.hosts_overdue else "due"
-                if oldest_missing:
-                    item.missed_slots = max(
-                        1, slots_between(rule_text, tz, parse_iso(oldest_missing), at, cap=10000)
-                    )
-                else:
-                    item.missed_slots = 1
     return items

@@ -24,7 +24,8 @@ from typing import Any
 
 from sop_runner.records import SEVERITIES, canonical_json, iso, verdict_for
 
-TASK_NAME = re.compile(r"^\s*([A-Za-z][A-Za-z0-9]*(?:[.-][0-9A-Za-z]+)+)\s*\|")
+# "SIPP-1 | AUDIT | …", also as shown for role tasks: "website_check : F.1 | AUDIT | …"
+TASK_NAME = re.compile(r"^\s*(?:[\w.]+ : )?([A-Za-z][A-Za-z0-9]*(?:[.-][0-9A-Za-z]+)+)\s*\|")
 REDACTED = "********"
 _COUNTERS = ("ok", "changed", "failures", "unreachable", "skipped", "rescued", "ignored")
 

@@ -63,21 +63,40 @@ def _parse(inventory: Path) -> dict[str, list[str]]:
     from ansible.errors import AnsibleError
     from ansible.inventory.manager import InventoryManager
     from ansible.parsing.dataloader import DataLoader
+    from ansible.utils.display import Display
 
-    saved = (C.INVENTORY_UNPARSED_IS_FAILED, C.INVENTORY_ANY_UNPARSED_IS_FAILED)
+    display = Display()
+    warnings: list[str] = []
+
+    def _collect(*args: object, **kwargs: object) -> None:
+        msg = kwargs.get("msg", args[0] if args else "")
+        exc = kwargs.get("exception")
+        warnings.append(f"{msg} {exc}" if exc else str(msg))
+
+    saved = (
+        C.INVENTORY_UNPARSED_IS_FAILED,
+        C.INVENTORY_ANY_UNPARSED_IS_FAILED,
+        display.warning,
+        display.error_as_warning,
+    )
     C.INVENTORY_UNPARSED_IS_FAILED = True
     C.INVENTORY_ANY_UNPARSED_IS_FAILED = True
+    # keep Ansible's multi-line parser warnings off the terminal; the first one is the detail
+    display.warning = _collect  # type: ignore[method-assign,assignment]
+    display.error_as_warning = _collect  # type: ignore[method-assign,assignment]
     try:
         inv = InventoryManager(loader=DataLoader(), sources=[str(inventory)])
     except AnsibleError as exc:
-        lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
-        detail = next((ln for ln in lines[1:] if "Unable to parse" not in ln), "")
-        msg = lines[0] if lines else "cannot be parsed"
-        raise InventoryError(
-            f"inventory {inventory}: {msg}" + (f" ({detail[:200]})" if detail else "")
-        ) from None
+        detail = next((w for w in warnings if "yaml" in w.lower()), warnings[0] if warnings else str(exc))
+        detail = " ".join(detail.split())[:240]
+        raise InventoryError(f"inventory {inventory}: cannot be parsed ({detail})") from None
     finally:
-        C.INVENTORY_UNPARSED_IS_FAILED, C.INVENTORY_ANY_UNPARSED_IS_FAILED = saved
+        (
+            C.INVENTORY_UNPARSED_IS_FAILED,
+            C.INVENTORY_ANY_UNPARSED_IS_FAILED,
+            display.warning,
+            display.error_as_warning,
+        ) = saved
     groups = {name: sorted(h.name for h in g.get_hosts()) for name, g in inv.groups.items()}
     if not groups.get("all"):
         raise InventoryError(f"inventory {inventory}: holds no hosts")

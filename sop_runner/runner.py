@@ -10,6 +10,7 @@ stdout, status) compressed and secret-scrubbed beside the store, their sha256 in
 
 from __future__ import annotations
 
+import configparser
 import contextlib
 import io
 import os
@@ -106,12 +107,32 @@ def plan(
     return [PlannedRun(pb, ids, limit) for pb, ids in by_pb.items()], warnings
 
 
+def vault_password_file(cfg: Config) -> Path | None:
+    """Return the vault password file ansible-playbook will use: sop's own setting, else
+    ``ANSIBLE_VAULT_PASSWORD_FILE``, else ``vault_password_file`` of the project's ansible.cfg."""
+    if cfg.vault_password_file:
+        return cfg.vault_password_file
+    if os.environ.get("ANSIBLE_VAULT_PASSWORD_FILE"):
+        return Path(os.environ["ANSIBLE_VAULT_PASSWORD_FILE"]).expanduser()
+    parser = configparser.ConfigParser(interpolation=None)
+    cfg_file = cfg.project_dir / "ansible.cfg"
+    with contextlib.suppress(OSError, configparser.Error):
+        parser.read(cfg_file)
+        value = parser.get("defaults", "vault_password_file", fallback="").strip()
+        if value:
+            return (cfg.project_dir / Path(value).expanduser()).absolute()
+    return None
+
+
 def preflight(cfg: Config) -> Scrubber:
     """Check the inventory parses and the vault password decrypts every vault file of the
     inventory and playbooks; return a scrubber for the vault values. Raise InventoryError /
     VaultError (one line) otherwise."""
     load_groups(cfg.inventory)
-    loader = make_loader(cfg.vault_password_file)
+    vault_file = vault_password_file(cfg)
+    if vault_file is not None and not vault_file.is_file():
+        raise RunError(f"vault password file {vault_file} does not exist")
+    loader = make_loader(vault_file)
     dirs = [cfg.inventory_dir, cfg.project_dir / "playbooks"]
     return Scrubber(collect_vault_values(loader, dirs))
 
@@ -132,6 +153,7 @@ def _child_env(cfg: Config, run_id: str, trigger: str) -> dict[str, str]:
         "SOP_RUN_ID": run_id,
         "SOP_VIA": "sop-run",
         "SOP_TRIGGER": trigger,
+        **({"ANSIBLE_VAULT_PASSWORD_FILE": str(cfg.vault_password_file)} if cfg.vault_password_file else {}),
     }
 
 
@@ -194,8 +216,6 @@ def run_playbook(
     cmdline: list[str] = []
     if check:
         cmdline.append("--check")
-    if cfg.vault_password_file:
-        cmdline += ["--vault-password-file", str(cfg.vault_password_file)]
 
     def handler(event: dict[str, Any]) -> bool:
         if on_event is not None:

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # sop_records: write one maintenance record per SOP activity from Ansible's own events.
 """sop_records callback plugin."""
 
@@ -34,7 +33,7 @@ import os
 import subprocess
 import sys
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from ansible import context
@@ -54,7 +53,7 @@ from sop_runner.secrets import VaultError, collect_vault_values  # noqa: E402
 
 
 def _now():
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _git_revision(where):

@@ -1,0 +1,205 @@
+"""sop run / plain ansible-playbook on localhost (real Ansible, real ansible-runner): record
+parity, partial runs, secrets, faults, kill -9 and concurrent ticks. No lab needed."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import os
+import signal
+import sqlite3
+import tarfile
+import time
+from pathlib import Path
+
+from sop_runner.records import RecordStore
+
+from .conftest import VAULT_SECRET, Court
+
+SHAPE_KEYS = {
+    "activity_id",
+    "status",
+    "scope",
+    "standard_s",
+    "verdict",
+    "check_mode",
+    "inventory",
+    "playbook",
+}
+
+
+def _records(court: Court) -> list[dict]:
+    with RecordStore(court.records, readonly=True) as store:
+        return [r.to_dict() for r in store.list_records()]
+
+
+def _all_kept_bytes(court: Court) -> bytes:
+    """Everything the store keeps: the database (+WAL) and every blob, decompressed."""
+    out = b""
+    for p in court.records.parent.rglob("*"):
+        if not p.is_file():
+            continue
+        data = p.read_bytes()
+        out += data
+        if data[:2] == b"\x1f\x8b":
+            raw = gzip.decompress(data)
+            out += raw
+            try:
+                with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
+                    for m in tar.getmembers():
+                        f = tar.extractfile(m)
+                        if f:
+                            out += f.read()
+            except tarfile.TarError:
+                pass
+    return out
+
+
+def test_sop_run_and_plain_ansible_playbook_write_the_same_record(court: Court) -> None:
+    r1 = court.sop("run", "SIPP-1")
+    assert r1.returncode == 1, r1.stderr  # partial (ghost unreachable) is not a success
+    r2 = court.ansible_playbook("tests/unit/runner/playbooks/sipp_like.yml")
+    assert "SOP record: SIPP-1 partial" in r2.stdout, r2.stdout + r2.stderr
+    a, b = _records(court)
+    assert a["via"] == "sop-run" and b["via"] == "ansible-playbook"
+    assert {k: a[k] for k in SHAPE_KEYS} == {k: b[k] for k in SHAPE_KEYS}
+    assert set(a) == set(b)
+    for rec in (a, b):
+        assert rec["status"] == "partial" and rec["note"] == "unreachable: ghost"
+        assert rec["hosts"]["ghost"]["status"] == "unreachable"
+        assert rec["hosts"]["localhost"]["status"] == "ok" and rec["hosts"]["localhost"]["ok"] >= 3
+        assert rec["output"]["localhost"]["online_users"] == 7
+        assert rec["output"]["localhost"]["akses_sipp_tersedia"] is True
+        assert rec["findings"] == [
+            {
+                "host": "localhost",
+                "severity": "high",
+                "code": "test_finding",
+                "message": "contoh temuan",
+                "incident": False,
+            }
+        ]
+        assert rec["verdict"] == "memenuhi" and rec["standard_s"] == 3600
+        assert len(rec["artifacts"]["sha256"]) == 64
+        assert rec["ansible_version"].startswith("2.19")
+        assert rec["operator"] in ("tester", os.environ.get("USER", "root"), "root")
+    # the kept event log matches the hash in the record
+    with RecordStore(court.records) as store:
+        blob = store.blob_path(a["artifacts"]["sha256"])
+        import hashlib
+
+        assert hashlib.sha256(blob.read_bytes()).hexdigest() == a["artifacts"]["sha256"]
+        run = store.get_run(a["run_id"])
+        assert run is not None and run.state == "finished" and len(run.artifacts["sha256"]) == 64
+        assert store.verify().ok
+
+
+def test_vault_secret_never_reaches_records_or_artifacts(court: Court) -> None:
+    assert court.sop("run", "SIPP-1").returncode == 1
+    assert court.ansible_playbook("tests/unit/runner/playbooks/sipp_like.yml").returncode != 0  # ghost
+    recs = _records(court)
+    assert len(recs) == 2
+    assert all(r["output"]["localhost"]["leaked"] == "********" for r in recs)
+    kept = _all_kept_bytes(court)
+    assert VAULT_SECRET.encode() not in kept
+    assert b"********" in kept
+    assert not (court.records.parent / "work").exists() or not any((court.records.parent / "work").iterdir())
+
+
+def _one_line_error(res, needle: str) -> None:  # type: ignore[no-untyped-def]
+    assert res.returncode == 2, (res.stdout, res.stderr)
+    lines = [ln for ln in res.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1, res.stderr
+    assert lines[0].startswith("sop: error: ") and needle in lines[0], lines[0]
+
+
+def test_faults_are_one_line_and_write_nothing(court_ok: Court, tmp_path: Path) -> None:
+    c = court_ok
+    _one_line_error(c.sop("run", "SIPP-99"), "unknown SOP activity 'SIPP-99'")
+    _one_line_error(c.sop("run", "SIPP-4"), "sop log SIPP-4")
+    bad_cat = tmp_path / "bad_catalog.yml"
+    bad_cat.write_text("activities:\n  - id: SIPP-1\n    kind: sometimes\n")
+    _one_line_error(c.sop("--catalog", str(bad_cat), "run", "SIPP-1"), "activity SIPP-1: field 'kind'")
+    bad_inv = tmp_path / "bad_inventory.yml"
+    bad_inv.write_text("all:\n  hosts: [oops\n")
+    over = str(c.inventory / "sop_catalog.yml")
+    _one_line_error(
+        c.sop("--catalog", over, "run", "SIPP-1", "--inventory", str(bad_inv)), f"inventory {bad_inv}"
+    )
+    _one_line_error(c.sop("run", "SIPP-1", "--inventory", str(tmp_path / "nope")), "does not exist")
+    wrong = tmp_path / "wrong-pass"
+    wrong.write_text("not the password\n")
+    _one_line_error(c.sop("--vault-password-file", str(wrong), "run", "SIPP-1"), "cannot decrypt")
+    _one_line_error(c.sop("records", "list"), "does not exist")
+    assert not c.records.exists()  # nothing half-written
+
+
+def _wait_for(pred, timeout: float = 60.0) -> None:  # type: ignore[no-untyped-def]
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if pred():
+            return
+        time.sleep(0.2)
+    raise AssertionError("condition not reached")
+
+
+def test_kill_9_mid_run_then_next_start_marks_interrupted(court_ok: Court) -> None:
+    c = court_ok
+    proc = c.popen_sop("run", "SIPP-1", extra_env={"TEST_SLEEP": "30"})
+
+    def sleeping_task_started() -> bool:
+        if not c.records.exists():
+            return False
+        db = sqlite3.connect(c.records)
+        try:
+            row = db.execute("SELECT activities FROM runs WHERE state = 'running'").fetchone()
+        except sqlite3.OperationalError:
+            return False
+        finally:
+            db.close()
+        return (
+            bool(row)
+            and "SIPP-1" in json.loads(row[0])
+            and bool(list((c.records.parent / "work").glob("*/artifacts/*/job_events/*.json")))
+        )
+
+    _wait_for(sleeping_task_started)
+    time.sleep(2)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(10)
+    assert c.sop("records", "verify").returncode == 0
+    res = c.sop("run", "SIPP-1")
+    assert res.returncode == 0, res.stderr
+    recs = _records(c)
+    assert [r["status"] for r in recs] == ["interrupted", "successful"]
+    assert recs[0]["activity_id"] == "SIPP-1" and recs[0]["via"] == "recovery"
+    assert c.sop("records", "verify").returncode == 0
+    assert not any((c.records.parent / "work").iterdir())  # the killed run's private data is gone
+
+
+def test_two_concurrent_ticks_run_each_due_activity_once(court_ok: Court) -> None:
+    c = court_ok
+    ticks = [c.popen_sop("tick", "--json", extra_env={"TEST_SLEEP": "3"}) for _ in range(2)]
+    outs = [t.communicate(timeout=300) for t in ticks]
+    assert all(t.returncode == 0 for t in ticks), outs
+    reports = [json.loads(o[0]) for o in outs]
+    ran = [r for rep in reports for r in rep if "run_id" in r]
+    skipped = [r for rep in reports for r in rep if "skipped" in r]
+    assert len(ran) == 1 and ran[0]["activities"] == ["SIPP-1"], reports
+    assert len(skipped) == 1, reports
+    recs = _records(c)
+    assert [r["activity_id"] for r in recs] == ["SIPP-1"]
+    assert recs[0]["trigger"] == "schedule"
+    # a third tick finds nothing due
+    third = c.sop("tick", "--json")
+    assert third.returncode == 0 and json.loads(third.stdout) == []
+
+
+def test_check_mode_run_is_recorded_as_check_and_stays_due(court_ok: Court) -> None:
+    c = court_ok
+    assert c.sop("run", "SIPP-1", "--check").returncode == 0
+    (rec,) = _records(c)
+    assert rec["check_mode"] is True
+    due = json.loads(c.sop("due", "--json").stdout)
+    assert any(i["activity_id"] == "SIPP-1" and i["state"] in ("due", "overdue") for i in due["items"])
