@@ -29,7 +29,9 @@ _RC: Any = {
 
 def _to_svg(fig: object, title: str) -> str:
     buf = io.StringIO()
-    fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})  # type: ignore[attr-defined]
+    # Fixed margins instead of bbox_inches="tight": that draws the figure twice (2x the time).
+    fig.subplots_adjust(left=0.08, right=0.99, bottom=0.2, top=0.96)  # type: ignore[attr-defined]
+    fig.savefig(buf, format="svg", metadata={"Date": None})  # type: ignore[attr-defined]
     plt.close(fig)  # type: ignore[arg-type]
     svg = buf.getvalue()
     svg = svg[svg.index("<svg") :]  # drop the XML prolog and doctype for inlining
