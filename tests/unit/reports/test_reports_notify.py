@@ -192,3 +192,31 @@ def test_config_errors(tmp_path: Path) -> None:
     good.write_text("urls: ['json://127.0.0.1:9/x']\nsatker: PN Contoh\n", encoding="utf-8")
     cfg = NotifyConfig.load(good)
     assert cfg.events == ("failed_run", "high_finding", "overdue") and cfg.satker == "PN Contoh"
+
+
+def test_sop_report_notify_command(tmp_path: Path, hook: Hook) -> None:
+    import subprocess
+    import sys
+
+    store = RecordStore(tmp_path / "records.sqlite")
+    add(store, "SIPP-2", dt.datetime(2026, 11, 21, 6, 30, tzinfo=WIB), "failed", [HIGH])
+    store.close()
+    conf = tmp_path / "notify.yml"
+    conf.write_text(
+        f"urls: ['{hook.url}']\nevents: [failed_run, high_finding]\nsatker: PN Contoh\n", encoding="utf-8"
+    )
+    sop = str(Path(sys.executable).with_name("sop"))
+    args = [sop, "--records", str(tmp_path / "records.sqlite"), "report", "notify", "--config", str(conf)]
+    first = subprocess.run(args, capture_output=True, text=True, check=False, timeout=120)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.strip().endswith("2 notification(s) sent")
+    assert sorted(m["title"] for m in hook.received) == [
+        "[PN Contoh] SIPP-2 FAILED",
+        "[PN Contoh] SIPP-2 temuan TINGGI: sipp_http_down",
+    ]
+    again = subprocess.run(args, capture_output=True, text=True, check=False, timeout=120)
+    assert again.stdout.strip().endswith("0 notification(s) sent") and len(hook.received) == 2
+    missing = subprocess.run(
+        args[:-1] + [str(tmp_path / "nope.yml")], capture_output=True, text=True, check=False
+    )
+    assert missing.returncode == 2 and missing.stderr.startswith("sop: error: ")
