@@ -215,31 +215,49 @@ def _slots(rule_text: str, start: dt.datetime, end: dt.datetime, tz: ZoneInfo) -
     return list(rule.between(lo, hi, inc=True))  # type: ignore[union-attr]
 
 
-def _number(value: Any, keys: Iterable[str]) -> float | None:
-    """Find the first numeric value under one of `keys` (searched depth-first), or sum the
-    ``bytes_processed`` of a ``sources`` list (restic result shape)."""
-    if isinstance(value, dict):
-        for key in keys:
-            v = value.get(key)
-            if isinstance(v, int | float) and not isinstance(v, bool):
-                return float(v)
-        sources = value.get("sources")
-        if isinstance(sources, list):
-            nums = [s.get("bytes_processed") for s in sources if isinstance(s, dict)]
-            vals = [float(n) for n in nums if isinstance(n, int | float) and not isinstance(n, bool)]
-            if vals:
-                return sum(vals)
-        for v in value.values():
-            if isinstance(v, dict | list):
-                found = _number(v, keys)
-                if found is not None:
-                    return found
-    elif isinstance(value, list):
-        for v in value:
-            found = _number(v, keys)
-            if found is not None:
-                return found
-    return None
+def _num(value: Any) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def _backup_size(output: dict[str, Any]) -> float | None:
+    """Given a backup record's output (host → sop_output), return the bytes backed up.
+
+    Reads, per host, the restic shape the backup roles hand over (``snapshots``/``sources``
+    lists with ``bytes_processed``), else the exported files (``export.files[].bytes``), else a
+    plain size key; sums over hosts. None when no host reports a size.
+    """
+    total: float | None = None
+    for host_out in output.values():
+        if not isinstance(host_out, dict):
+            continue
+        size: float | None = None
+        for key in ("snapshots", "sources"):
+            items = host_out.get(key)
+            if isinstance(items, list):
+                vals = [_num(i.get("bytes_processed")) for i in items if isinstance(i, dict)]
+                got = [v for v in vals if v is not None]
+                if got:
+                    size = sum(got)
+                    break
+        export = host_out.get("export")
+        if size is None and isinstance(export, dict) and isinstance(export.get("files"), list):
+            got = [
+                v
+                for v in (_num(f.get("bytes")) for f in export["files"] if isinstance(f, dict))
+                if v is not None
+            ]
+            size = sum(got) if got else None
+        if size is None:
+            size = next((v for v in (_num(host_out.get(k)) for k in SIZE_KEYS) if v is not None), None)
+        if size is not None:
+            total = (total or 0.0) + size
+    return total
+
+
+def _repository_size(output: dict[str, Any]) -> float | None:
+    vals = [_num(o.get("repository_bytes")) for o in output.values() if isinstance(o, dict)]
+    got = [v for v in vals if v is not None]
+    return sum(got) if got else None
 
 
 def _sipp_available(rec: Record) -> bool:
@@ -383,8 +401,8 @@ class _Collector:
                         activity_id=act,
                         at=parse_iso(rec.started_at).astimezone(self.tz),
                         status=rec.status,
-                        size_bytes=_number(rec.output, SIZE_KEYS),
-                        repository_bytes=_number(rec.output, ("repository_bytes",)),
+                        size_bytes=_backup_size(rec.output),
+                        repository_bytes=_repository_size(rec.output),
                         duration_s=rec.duration_s,
                         verdict=rec.verdict,
                         summary=rec.summary,

@@ -96,10 +96,12 @@ def fill(
             out = {
                 "sipp": {
                     "summary": f"ADK / Data File: backup {size} byte",
-                    "sources": [
-                        {"name": "database", "bytes_processed": size // 10},
-                        {"name": "files", "bytes_processed": size - size // 10},
+                    # the shape roles/sipp_backup hands over (restic snapshots per source)
+                    "snapshots": [
+                        {"name": "database", "bytes_processed": size // 10, "snapshot_id": "1f2e3d4c"},
+                        {"name": "files", "bytes_processed": size - size // 10, "snapshot_id": "5a6b7c8d"},
                     ],
+                    "check": "ok",
                     "repository_bytes": size * 3,
                 }
             }

@@ -224,3 +224,27 @@ def test_running_month_counts_only_slots_already_due(store: RecordStore, catalog
     assert sipp1.done_slots == 36
     assert len(report.availability) == 2
     assert row(report, "C.2").scheduled == 0  # 30 Nov is not due yet
+
+
+def test_backup_size_reads_the_role_shapes() -> None:
+    from sop_runner.reports.monthly import _backup_size
+
+    restic = {
+        "sipp": {
+            "snapshots": [
+                {"name": "database", "bytes_processed": 100},
+                {"name": "files", "bytes_processed": 900},
+            ]
+        }
+    }
+    assert _backup_size(restic) == 1000
+    # no new snapshot (bytes_processed null) → fall back to the exported files
+    exported = {
+        "sipp": {
+            "snapshots": [{"name": "database", "bytes_processed": None}],
+            "export": {"files": [{"file": "a.zst", "bytes": 40}, {"file": "b.zst", "bytes": 2}]},
+        }
+    }
+    assert _backup_size(exported) == 42
+    assert _backup_size({"web": {"size_bytes": 7}, "web2": {"size_bytes": 3}}) == 10
+    assert _backup_size({"sipp": {"summary": "tidak ada ukuran"}}) is None
