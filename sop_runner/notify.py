@@ -223,3 +223,18 @@ def notify_since_last(
     tmp.write_text(json.dumps(state), encoding="utf-8")
     tmp.replace(state_path)
     return sent
+
+
+def notify_if_configured(store: RecordStore, catalog: Catalog, inventory_dir: Path) -> str | None:
+    """For the runner after a run or tick: when ``<inventory_dir>/notify.yml`` exists, send what
+    is new and return a one-line status ("3 notification(s) sent" or the delivery problem);
+    return None when notifications are not configured. Never raises for a delivery problem, so a
+    broken chat gateway cannot fail a maintenance run (the next call retries)."""
+    path = inventory_dir / "notify.yml"
+    if not path.is_file():
+        return None
+    try:
+        sent = notify_since_last(store, catalog, NotifyConfig.load(path))
+    except NotifyError as exc:
+        return f"notifications not sent: {exc}"
+    return f"{sent} notification(s) sent"

@@ -220,3 +220,21 @@ def test_sop_report_notify_command(tmp_path: Path, hook: Hook) -> None:
         args[:-1] + [str(tmp_path / "nope.yml")], capture_output=True, text=True, check=False
     )
     assert missing.returncode == 2 and missing.stderr.startswith("sop: error: ")
+
+
+def test_notify_if_configured_never_fails_a_run(tmp_path: Path, hook: Hook, catalog: Catalog) -> None:
+    from sop_runner.notify import notify_if_configured
+
+    store = RecordStore(tmp_path / "records.sqlite")
+    inv = tmp_path / "inventory"
+    inv.mkdir()
+    assert notify_if_configured(store, catalog, inv) is None
+    add(store, "SIPP-1", dt.datetime(2026, 11, 21, 9, 5, tzinfo=WIB), "failed", [])
+    (inv / "notify.yml").write_text(f"urls: ['{hook.url}']\nevents: [failed_run]\n", encoding="utf-8")
+    hook.status = 503
+    assert notify_if_configured(store, catalog, inv) == (
+        "notifications not sent: delivery failed for 'SIPP-1 FAILED' (check the notify urls)"
+    )
+    hook.status = 200
+    assert notify_if_configured(store, catalog, inv) == "1 notification(s) sent"
+    assert [m["title"] for m in hook.received if m][-1] == "SIPP-1 FAILED"
