@@ -159,6 +159,7 @@ class MonthlyReport:
     chain_count: int
     chain_problem: str
     record_count: int
+    recording_since: dt.datetime | None = None
 
     @property
     def availability_percent(self) -> float | None:
@@ -285,6 +286,11 @@ class _Collector:
         if self.start > now:
             raise ReportError(f"month {year}-{month:02d} has not started yet; nothing to report")
         self.cutoff = min(self.end, now)
+        # Due times before the store's first record are not counted: nothing was recording then
+        # (a court's first month after installation is not "all missed").
+        first = next(iter(store.iter_records(limit=1)), None)
+        self.recording_since = parse_iso(first.started_at).astimezone(self.tz) if first else None
+        self.slots_from = max(self.start, self.recording_since) if self.recording_since else self.start
         self.since, self.until = iso(self.start), iso(self.end)
         self.records: dict[str, list[Record]] = {}
 
@@ -355,7 +361,7 @@ class _Collector:
         times = sorted(good + edge)
         grace = dt.timedelta(seconds=act.grace_s or 0)
         for i, slot in enumerate(slots):
-            if not self.start <= slot < self.end or slot > self.cutoff:
+            if not self.slots_from <= slot < self.end or slot > self.cutoff:
                 continue
             lo = slot - (slot - slots[i - 1]) / 2 if i > 0 else slot
             hi = slot + (slots[i + 1] - slot) / 2 if i + 1 < len(slots) else slot + grace
@@ -539,6 +545,7 @@ def collect_monthly(
         period_start=col.start,
         period_end=col.end,
         cutoff=col.cutoff.astimezone(col.tz),
+        recording_since=col.recording_since,
         generated_at=now.astimezone(col.tz),
         activities=activities,
         availability=availability,

@@ -248,3 +248,14 @@ def test_backup_size_reads_the_role_shapes() -> None:
     assert _backup_size(exported) == 42
     assert _backup_size({"web": {"size_bytes": 7}, "web2": {"size_bytes": 3}}) == 10
     assert _backup_size({"sipp": {"summary": "tidak ada ukuran"}}) is None
+
+
+def test_due_times_before_the_first_record_are_not_missed(tmp_path: Path, catalog: Catalog) -> None:
+    store = build_store(tmp_path / "records.sqlite", dt.date(2026, 10, 15), dt.date(2026, 11, 1))
+    report = collect_monthly(store, catalog, 2026, 10, now=NOW)
+    sipp1 = row(report, "SIPP-1")
+    assert sipp1.scheduled == 17 * 24 and sipp1.done_slots == 17 * 24 and not sipp1.missed
+    assert row(report, "SIPP-2").missed == [] and row(report, "SIPP-2").verdict == "memenuhi"
+    assert len(row(report, "SIPP-3").missed) == 17  # never recorded at all, but only since recording began
+    assert report.recording_since == dt.datetime(2026, 10, 15, 0, 5, tzinfo=WIB)
+    assert "pencatatan otomatis dimulai 15 Oktober 2026 00:05" in render_monthly_html(report)
