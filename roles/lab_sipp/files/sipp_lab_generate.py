@@ -433,7 +433,11 @@ class Generator:
         self.people = People(self.rng)
         self.end = args.end_date
         self.start = self.end - dt.timedelta(days=args.days)
+        # the anomalies go on the last working day before --end (a weekend day would make every
+        # seeded session "off hours" as well)
         self.anomaly_day = self.end - dt.timedelta(days=1)
+        while self.anomaly_day.weekday() >= 5:
+            self.anomaly_day -= dt.timedelta(days=1)
         self.rows: dict[str, list[tuple]] = {}
         self.users: list[dict] = []
         self.anomalies: list[dict] = []
@@ -848,9 +852,8 @@ class Generator:
                         and u["username"] in (SCENARIO["many_ip_addresses"], SCENARIO["shared_account"])
                     ):
                         continue
-                    login = self.at(day, rng.randint(7, 8), rng.randint(0, 59), rng.randint(0, 59))
-                    if login.time() < dt.time(7, 30):
-                        login += dt.timedelta(minutes=30)
+                    # office hours are 07:30-16:00: first login 07:31-09:01, last logout before 16:00
+                    login = self.at(day, 7, 31) + dt.timedelta(seconds=rng.randrange(0, 5400))
                     logout = (
                         self.at(day, 15, rng.randint(0, 59), rng.randint(0, 59))
                         if day.weekday() < 4
@@ -1060,7 +1063,7 @@ def main(argv: list[str]) -> int:
         "seed": args.seed,
         "end": str(gen.end),
         "activity_from": str(gen.start),
-        "activity_to": str(gen.anomaly_day),
+        "activity_to": str(gen.end - dt.timedelta(days=1)),
         "anomaly_day": str(gen.anomaly_day) if args.profile == "anomalies" else None,
         "office_hours": "Mon-Fri 07:30-16:00 local time",
         "anomalies": gen.anomalies,
