@@ -5,6 +5,7 @@ Chromium (screenshot) and with pdftotext (sections, the run's findings, the last
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import subprocess
 import sys
@@ -12,7 +13,6 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from labkit import ROOT, env
 from PIL import Image
 
 from sop_runner.catalog import load_catalog
@@ -20,6 +20,18 @@ from sop_runner.records import RecordStore, parse_iso
 from sop_runner.reports import browser
 
 pytestmark = pytest.mark.lab
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def env() -> dict[str, str]:
+    """The environment ./court sets for podman and ansible."""
+    e = dict(os.environ)
+    e["CONTAINERS_CONF"] = str(ROOT / "lab" / "containers.conf")
+    e["ANSIBLE_CONFIG"] = str(ROOT / "ansible.cfg")
+    e["PATH"] = f"{ROOT / '.venv' / 'bin'}:{e.get('PATH', '')}"
+    return e
+
+
 SOP = str(Path(sys.executable).with_name("sop"))
 WANTED = ("SIPP-1", "C.2", "F.1")  # hourly, day-30 and daily activities
 
