@@ -98,6 +98,17 @@ class FindingRow:
 
 
 @dataclass
+class StateRow:
+    """The latest state of one host for one activity in the month (its SOP summary line)."""
+
+    activity_id: str
+    host: str
+    at: dt.datetime
+    status: str
+    summary: str
+
+
+@dataclass
 class BackupRow:
     """One backup (or restore drill) record."""
 
@@ -149,6 +160,7 @@ class MonthlyReport:
     backup_svg: str
     restore_drills: list[BackupRow]
     findings: dict[str, list[FindingRow]]
+    latest: dict[str, list[StateRow]]
     incidents: list[IncidentRow]
     complaints: list[Complaint]
     requests: list[ServiceRequest]
@@ -451,6 +463,23 @@ class _Collector:
             )
         return out
 
+    def latest(self) -> dict[str, list[StateRow]]:
+        out: dict[str, list[StateRow]] = {}
+        for section, acts in SECTION_ACTIVITIES.items():
+            rows = []
+            for act in acts:
+                recs = self.month_records(act)
+                if not recs:
+                    continue
+                last = recs[-1]
+                when = parse_iso(last.started_at).astimezone(self.tz)
+                for host, host_out in sorted(last.output.items()):
+                    if isinstance(host_out, dict) and host_out.get("summary"):
+                        status = str(last.hosts.get(host, {}).get("status", last.status))
+                        rows.append(StateRow(act, host, when, status, str(host_out["summary"])))
+            out[section] = rows
+        return out
+
     def incidents(self) -> list[IncidentRow]:
         rows = []
         for inc in self.store.list_incidents(since=self.since, until=self.until):
@@ -556,6 +585,7 @@ def collect_monthly(
         backup_svg=backup_svg,
         restore_drills=drills,
         findings=col.findings(),
+        latest=col.latest(),
         incidents=incidents,
         complaints=complaints,
         requests=requests,

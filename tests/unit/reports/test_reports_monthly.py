@@ -259,3 +259,15 @@ def test_due_times_before_the_first_record_are_not_missed(tmp_path: Path, catalo
     assert len(row(report, "SIPP-3").missed) == 17  # never recorded at all, but only since recording began
     assert report.recording_since == dt.datetime(2026, 10, 15, 0, 5, tzinfo=WIB)
     assert "pencatatan otomatis dimulai 15 Oktober 2026 00:05" in render_monthly_html(report)
+
+
+def test_latest_state_per_host_in_each_section(report: MonthlyReport) -> None:
+    network = {(s.activity_id, s.host): s for s in report.latest["network"]}
+    assert network[("C.2", "gw")].summary == "Sistem Security: 3 perangkat diperiksa"
+    assert network[("C.2", "gw")].at.day == 30
+    website = {(s.activity_id, s.host) for s in report.latest["website"]}
+    assert {("F.1", "web"), ("F.2", "web")} <= website
+    assert [s.summary for s in report.latest["sipp"] if s.activity_id == "SIPP-1"] == [
+        "Akses SIPP tersedia: ya"
+    ]
+    assert "Kondisi terakhir" in render_monthly_html(report)
