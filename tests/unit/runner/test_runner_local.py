@@ -135,6 +135,28 @@ def test_faults_are_one_line_and_write_nothing(court_ok: Court, tmp_path: Path) 
     assert not c.records.exists()  # nothing half-written
 
 
+def wait_run_gone(records: Path, timeout: float = 60.0) -> None:
+    """Wait until every process of the killed run has exited (its liveness lock is free)."""
+    import fcntl
+
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        locks = list((records.parent / "runs").glob("*.lock"))
+        busy = False
+        for lock in locks:
+            fd = os.open(lock, os.O_RDWR)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                busy = True
+            finally:
+                os.close(fd)
+        if not busy:
+            return
+        time.sleep(0.2)
+    raise AssertionError("the killed run's ansible-playbook kept running")
+
+
 def _wait_for(pred, timeout: float = 60.0) -> None:  # type: ignore[no-untyped-def]
     end = time.monotonic() + timeout
     while time.monotonic() < end:
@@ -168,6 +190,8 @@ def test_kill_9_mid_run_then_next_start_marks_interrupted(court_ok: Court) -> No
     time.sleep(2)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait(10)
+    # ansible-playbook runs on ansible-runner's pty: it gets SIGHUP when the runner dies
+    wait_run_gone(c.records)
     assert c.sop("records", "verify").returncode == 0
     res = c.sop("run", "SIPP-1")
     assert res.returncode == 0, res.stderr
