@@ -1,0 +1,121 @@
+"""Benchmark: the day-30 maintenance on the lab, tuned vs Ansible defaults, and idempotence.
+
+Runs ``playbooks/day30.yml`` against the running lab four times, back to back:
+
+1. tuned, first run (the project's ansible.cfg: pipelining, SSH ControlPersist, forks, smart
+   gathering with a fact cache) — may change things;
+2. tuned, second run — must report ``changed=0`` and take at most half the time of run 1;
+3. Ansible defaults (same inventory, roles and plugins; no pipelining, no ControlPersist, 5 forks,
+   implicit fact gathering) on the converged lab — compared with run 2 (goal: tuned ≥ 2× faster);
+4. tuned + mitogen (only when the optional ``mitogen`` package is installed).
+
+Records of these runs go to a throw-away store. Prints RESULT lines for tests/bench/run.py.
+Run: ``./court lab-up && python tests/bench/bench_day30.py``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+PLAYBOOK = ROOT / "playbooks" / "day30.yml"
+
+DEFAULTS_CFG = """\
+[defaults]
+inventory = {root}/inventory/lab
+roles_path = {root}/roles
+library = {root}/library
+module_utils = {root}/module_utils
+callback_plugins = {root}/plugins/callback
+callbacks_enabled = sop_records
+vault_password_file = {root}/lab/vault-password
+interpreter_python = auto_silent
+retry_files_enabled = False
+
+[ssh_connection]
+ssh_args = -o ControlMaster=no
+"""
+
+
+def run(cfg: Path, extra_env: dict[str, str], store: Path) -> tuple[float, dict[str, Any]]:
+    """Run the day-30 playbook with the given ansible.cfg; return (seconds, stats per host)."""
+    env = {
+        **os.environ,
+        "ANSIBLE_CONFIG": str(cfg),
+        "ANSIBLE_STDOUT_CALLBACK": "ansible.posix.json",
+        "SOP_RECORDS": str(store),
+        "PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}",
+        **extra_env,
+    }
+    t = time.perf_counter()
+    proc = subprocess.run(
+        ["ansible-playbook", str(PLAYBOOK)], cwd=ROOT, env=env, capture_output=True, text=True, check=False
+    )
+    took = time.perf_counter() - t
+    try:
+        stats: dict[str, Any] = json.loads(proc.stdout)["stats"]
+    except (ValueError, KeyError):
+        sys.stderr.write(proc.stdout[-4000:] + proc.stderr[-4000:])
+        raise SystemExit(f"bench_day30: the run with {cfg} did not finish (exit {proc.returncode})") from None
+    return took, stats
+
+
+def changed(stats: dict[str, Any]) -> int:
+    """Return the number of changed tasks over all hosts."""
+    return sum(int(h.get("changed", 0)) for h in stats.values())
+
+
+def failures(stats: dict[str, Any]) -> int:
+    """Return failed + unreachable over all hosts."""
+    return sum(int(h.get("failures", 0)) + int(h.get("unreachable", 0)) for h in stats.values())
+
+
+def mitogen_env() -> dict[str, str] | None:
+    """Return the environment that switches the strategy to mitogen_linear, or None."""
+    try:
+        import ansible_mitogen  # type: ignore[import-not-found]
+    except ImportError:
+        return None
+    plugins = Path(ansible_mitogen.__file__).parent / "plugins" / "strategy"
+    return {"ANSIBLE_STRATEGY_PLUGINS": str(plugins), "ANSIBLE_STRATEGY": "mitogen_linear"}
+
+
+def main() -> int:
+    tuned_cfg = ROOT / "ansible.cfg"
+    with tempfile.TemporaryDirectory(prefix="bench-day30-") as tmp:
+        store = Path(tmp) / "records.sqlite"
+        defaults_cfg = Path(tmp) / "ansible.cfg"
+        defaults_cfg.write_text(DEFAULTS_CFG.format(root=ROOT), encoding="utf-8")
+        first_s, first = run(tuned_cfg, {}, store)
+        second_s, second = run(tuned_cfg, {}, store)
+        default_s, default = run(defaults_cfg, {}, store)
+        mito = mitogen_env()
+        mito_s = run(tuned_cfg, mito, store)[0] if mito else None
+    hosts = len(first)
+    print(f"day-30 on the lab ({hosts} hosts), seconds:")
+    print(f"  tuned, first run       {first_s:7.1f}  changed={changed(first)} failed={failures(first)}")
+    print(f"  tuned, second run      {second_s:7.1f}  changed={changed(second)} failed={failures(second)}")
+    print(f"  Ansible defaults       {default_s:7.1f}  changed={changed(default)} failed={failures(default)}")
+    if mito_s is not None:
+        print(f"  tuned + mitogen        {mito_s:7.1f}")
+    print(f"RESULT | day-30 speed-up, tuned vs Ansible defaults | {default_s / second_s:.2f}x | >= 2x")
+    print(
+        f"RESULT | day-30 second run vs first (changed={changed(second)}) | "
+        f"{second_s / first_s:.2f} | <= 0.5, changed=0"
+    )
+    if mito_s is not None:
+        print(
+            f"RESULT | day-30 speed-up, tuned+mitogen vs Ansible defaults | {default_s / mito_s:.2f}x | optional"
+        )
+    return 0 if failures(second) == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
