@@ -17,7 +17,8 @@ def test_up_again_changes_nothing():
     # The lab is already up (./court test brings it up), so this is at least the second run.
     proc = playbook("playbooks/lab/up.yml", timeout=1800)
     stats = recap(proc.stdout)
-    assert {"localhost", "sipp", "web", "nas"} <= set(stats)
+    # web, devices and UPS plays are imported by their own components; the containers are always there
+    assert {"localhost", "sipp", "nas"} <= set(stats)
     changed = {host: s["changed"] for host, s in stats.items() if s["changed"]}
     assert changed == {}, f"second up.yml run changed: {changed}"
 
