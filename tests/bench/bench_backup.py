@@ -1,0 +1,164 @@
+"""SIPP-2 backup benchmarks on the running court lab, measured side by side in the sipp container.
+
+1. Database backup throughput: our streamed restic backup (the role's helper
+   ``restic-stream-backup``: ``mariadb-dump | restic backup --stdin`` into a repository on the nas
+   over SFTP, compressed and encrypted) against the raw ``mariadb-dump | zstd > /dev/null`` of the
+   same large database. Goal: ours / raw >= 0.9.
+2. Second backup of unchanged files against the first (restic reads only metadata of unchanged
+   files): goal <= 0.1 of the first one's time.
+
+The large database and its uploads are generated into a scratch database (``sipp_bench``) and a
+scratch folder by the lab's own generator and removed afterwards, with the scratch repository.
+Sizes: BENCH_SIPP_CASES (default 20000), BENCH_SIPP_DOCS (2 per case), BENCH_SIPP_DOC_KB (48).
+Needs the lab up and one SIPP-2 run before (key and SFTP account); the script runs it if needed.
+
+Run: ``python tests/bench/bench_backup.py`` (or ``./court bench --only bench_backup``).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shlex
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+SIPP = "courtlab-sipp"
+NAS = "courtlab-nas"
+DB = "sipp_bench"
+WORK = "/var/tmp/sipp-bench"
+REPO_PATH = f"/srv/restic/bench-{os.getpid()}"
+KEY = "/root/.ssh/restic_backup_ed25519"
+KNOWN = "/root/.ssh/restic_backup_known_hosts"
+SFTP = (
+    f"sftp.command=ssh -i {KEY} -p 22 -o BatchMode=yes -o IdentitiesOnly=yes -o StrictHostKeyChecking=yes "
+    f"-o UserKnownHostsFile={KNOWN} restic@{NAS} -s sftp"
+)
+CASES = int(os.environ.get("BENCH_SIPP_CASES", "20000"))
+DOCS = int(os.environ.get("BENCH_SIPP_DOCS", "2"))
+DOC_KB = int(os.environ.get("BENCH_SIPP_DOC_KB", "48"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "2"))
+
+
+def env() -> dict[str, str]:
+    e = dict(os.environ)
+    e["CONTAINERS_CONF"] = str(ROOT / "lab" / "containers.conf")
+    e["ANSIBLE_CONFIG"] = str(ROOT / "ansible.cfg")
+    e["PATH"] = f"{ROOT / '.venv' / 'bin'}:{e.get('PATH', '')}"
+    return e
+
+
+def sh(container: str, script: str, extra_env: dict[str, str] | None = None) -> str:
+    """Run a bash script in a lab container; return stdout; exit with its stderr on failure."""
+    args = ["podman", "exec", "-i"]
+    for k, v in (extra_env or {}).items():
+        args += ["-e", f"{k}={v}"]
+    proc = subprocess.run(
+        [*args, container, "bash", "-c", "set -euo pipefail\n" + script],
+        capture_output=True,
+        text=True,
+        env=env(),
+        timeout=7200,
+    )
+    if proc.returncode != 0:
+        sys.exit(
+            f"bench_backup: command failed in {container}: {script.splitlines()[0]}\n{proc.stderr[-2000:]}"
+        )
+    return proc.stdout
+
+
+def timed(container: str, script: str, extra_env: dict[str, str] | None = None) -> float:
+    out = sh(container, f's=$(date +%s.%N)\n{script}\ne=$(date +%s.%N)\necho "$s $e"', extra_env)
+    start, end = (float(x) for x in out.split()[-2:])
+    return end - start
+
+
+def main() -> int:
+    if subprocess.run(["podman", "container", "exists", SIPP], env=env()).returncode != 0:
+        sys.exit("bench_backup: the court lab is not running (./court lab-up)")
+    if subprocess.run(["podman", "exec", SIPP, "test", "-f", KEY], env=env()).returncode != 0:
+        print("running SIPP-2 once to set up the backup key and the SFTP account …", flush=True)
+        subprocess.run(["ansible-playbook", "playbooks/sipp_backup.yml"], cwd=ROOT, env=env(), check=False)
+    restic_env = {
+        "RESTIC_PASSWORD": secrets.token_urlsafe(16),
+        "RESTIC_REPOSITORY": f"sftp:restic@{NAS}:{REPO_PATH}",
+        "RESTIC_CACHE_DIR": f"{WORK}/cache",
+    }
+    opt = shlex.quote(SFTP)
+    try:
+        print(f"generating {CASES} cases x {DOCS} documents x {DOC_KB} KiB into {DB} …", flush=True)
+        t = timed(
+            SIPP,
+            f"rm -rf {WORK} && mkdir -p {WORK} && /usr/local/sbin/sipp-lab-generate --database={DB} "
+            f"--cases={CASES} --docs-per-case={DOCS} --doc-kb={DOC_KB} --days=30 --uploads={WORK}/uploads "
+            f"--manifest={WORK}/scenario.json --password-file=/var/lib/sipp-lab/user-password >/dev/null",
+        )
+        print(f"  generated in {t:.0f} s", flush=True)
+        dump_bytes = int(sh(SIPP, f"mariadb-dump --single-transaction --quick {DB} | wc -c").strip())
+        files_bytes = int(sh(SIPP, f"du -sb {WORK}/uploads | cut -f1").strip())
+        print(f"  dump {dump_bytes / 2**20:.0f} MiB, uploads {files_bytes / 2**20:.0f} MiB", flush=True)
+        sh(SIPP, f"restic -o {opt} init --repository-version 2 >/dev/null", restic_env)
+
+        dump = (
+            "mariadb-dump --single-transaction --quick --routines --events --triggers --hex-blob "
+            f"--default-character-set=utf8mb4 {DB}"
+        )
+        raw, ours = [], []
+        for i in range(ROUNDS):  # alternate, so both see the same cache and load conditions
+            raw.append(timed(SIPP, f"{dump} | zstd -q > /dev/null"))
+            ours.append(
+                timed(
+                    SIPP,
+                    f"/usr/local/sbin/restic-stream-backup --filename {DB}.sql --tag bench "
+                    f"--tag source:database --host bench --option {opt} -- {dump} >/dev/null",
+                    restic_env,
+                )
+            )
+            print(f"  round {i + 1}: raw {raw[-1]:.1f} s, restic stream {ours[-1]:.1f} s", flush=True)
+        t_raw, t_ours = statistics.median(raw), statistics.median(ours)
+        first = timed(
+            SIPP,
+            f"restic -o {opt} backup --tag bench --tag source:files --host bench {WORK}/uploads >/dev/null",
+            restic_env,
+        )
+        second = timed(
+            SIPP,
+            f"restic -o {opt} backup --tag bench --tag source:files --host bench {WORK}/uploads >/dev/null",
+            restic_env,
+        )
+        print(f"  files: first {first:.1f} s, second (unchanged) {second:.1f} s", flush=True)
+        print(
+            f"RESULT | DB backup throughput, restic stream to nas / raw mariadb-dump|zstd>/dev/null "
+            f"({dump_bytes / 2**20:.0f} MiB; {dump_bytes / t_ours / 2**20:.1f} vs "
+            f"{dump_bytes / t_raw / 2**20:.1f} MiB/s) | {t_raw / t_ours:.2f} | >= 0.9"
+        )
+        print(
+            f"RESULT | second files backup (unchanged, {files_bytes / 2**20:.0f} MiB) / first "
+            f"({second:.1f} s / {first:.1f} s) | {second / first:.3f} | <= 0.1"
+        )
+    finally:
+        subprocess.run(
+            [
+                "podman",
+                "exec",
+                SIPP,
+                "bash",
+                "-c",
+                f"rm -rf {WORK}; mariadb -e 'DROP DATABASE IF EXISTS {DB}'",
+            ],
+            env=env(),
+            check=False,
+        )
+        subprocess.run(["podman", "exec", NAS, "rm", "-rf", REPO_PATH], env=env(), check=False)
+    return 0
+
+
+if __name__ == "__main__":
+    started = time.monotonic()
+    rc = main()
+    print(f"bench_backup: {time.monotonic() - started:.0f} s")
+    sys.exit(rc)

@@ -1,0 +1,120 @@
+"""SIPP-2 and D.7 against the lab: restic on the nas, the portable export, media errors, restore drill."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from labkit import playbook, podman_exec, scalar, sql
+from sippkit import assert_no_secret, latest, ok, run_playbook
+
+pytestmark = pytest.mark.lab
+
+DISK_STORE = "/srv/.lab-disk/disk"  # the disk stand-in's data, visible even while "unplugged"
+
+
+def today_on_sipp() -> str:
+    return podman_exec("courtlab-sipp", "date", "+%Y-%m-%d").stdout.strip()
+
+
+def disk_listing() -> list[str]:
+    return podman_exec("courtlab-nas", "ls", "-A", DISK_STORE).stdout.split()
+
+
+def disk(state: str) -> None:
+    playbook("playbooks/lab/fault_nas_disk.yml", "-e", f"lab_nas_disk_state={state}")
+
+
+@pytest.fixture(scope="module")
+def backed_up(tmp_path_factory):
+    """A fresh SIPP-2 run (forced new snapshots) with the disk mounted and today's export removed."""
+    records = tmp_path_factory.mktemp("sipp2") / "records.sqlite"
+    disk("mounted")
+    podman_exec("courtlab-nas", "rm", "-rf", f"{DISK_STORE}/SIPP-PNKln-{today_on_sipp()}")
+    proc = ok(run_playbook(records, "playbooks/sipp_backup.yml", "-e", "sipp_backup_max_age_hours=0"))
+    return records, proc
+
+
+def test_backup_record_holds_snapshots_export_and_checksums(backed_up):
+    records, proc = backed_up
+    rec = latest(records, "SIPP-2")
+    out = rec["output"]["sipp"]
+    assert rec["status"] == "successful"
+    assert out["summary"].startswith("ADK / Data File")
+    names = {s["name"]: s for s in out["snapshots"]}
+    assert names["database"]["new_snapshot"] and names["files"]["new_snapshot"]
+    assert names["database"]["bytes_processed"] > 0
+    assert out["repository"].startswith("sftp:restic@courtlab-nas:")
+    assert out["check"] == "ok"
+    export = out["export"]
+    name = f"SIPP-PNKln-{today_on_sipp()}"
+    assert export["ok"] and export["name"] == name
+    files = {f["file"]: f for f in export["files"]}
+    assert set(files) == {f"{name}-database.sql.gz", f"{name}-files.tar.gz"}
+    # the manifest on the disk verifies, and its sums are the ones in the record
+    check = podman_exec("courtlab-nas", "sh", "-c", f"cd {DISK_STORE}/{name} && sha256sum -c SHA256SUMS")
+    assert check.returncode == 0
+    sums = podman_exec("courtlab-nas", "cat", f"{DISK_STORE}/{name}/SHA256SUMS").stdout
+    for f in files.values():
+        assert f"{f['sha256']}  {f['file']}" in sums
+    assert out["memenuhi_standar_waktu"] is True
+    assert_no_secret(proc.stdout, proc.stderr, folder=records.parent)
+
+
+def test_second_run_same_day_changes_nothing(backed_up):
+    records, _ = backed_up
+    proc = ok(run_playbook(records, "playbooks/sipp_backup.yml"))
+    assert "changed=0" in proc.stdout.split("PLAY RECAP")[-1]
+    out = latest(records, "SIPP-2")["output"]["sipp"]
+    assert not any(s["new_snapshot"] for s in out["snapshots"])
+
+
+@pytest.mark.parametrize("state", ["unmounted", "full"])
+def test_media_unmounted_or_full_gives_one_clear_error_and_no_partial_file(backed_up, tmp_path, state):
+    records = tmp_path / "records.sqlite"
+    name = f"SIPP-PNKln-{today_on_sipp()}"
+    podman_exec("courtlab-nas", "rm", "-rf", f"{DISK_STORE}/{name}")
+    before = disk_listing()
+    disk(state)
+    try:
+        proc = run_playbook(records, "playbooks/sipp_backup.yml")
+    finally:
+        disk("mounted")
+    assert proc.returncode != 0
+    rec = latest(records, "SIPP-2")
+    codes = [f["code"] for f in rec["findings"]]
+    expected = "export_media_unmounted" if state == "unmounted" else "export_media_full"
+    assert codes == [expected]
+    fatal = [line for line in proc.stdout.splitlines() if line.startswith("fatal:")]
+    assert len(fatal) == 1
+    assert (
+        "not mounted at /media/backup-disk" if state == "unmounted" else "free, the export needs about"
+    ) in fatal[0]
+    after = [n for n in disk_listing() if n != ".ballast"]
+    assert after == [n for n in before if n != ".ballast"]
+    assert not any("partial" in n or n == name for n in after)
+
+
+def test_restore_drill_reports_a_row_changed_after_the_backup(backed_up, tmp_path):
+    records = tmp_path / "records.sqlite"
+    case = scalar("SELECT MIN(perkara_id) FROM perkara")
+    old = scalar(f"SELECT proses_terakhir_text FROM perkara WHERE perkara_id = {case}")
+    changed = f"Diubah sesudah backup {dt.datetime.now():%H%M%S}"
+    sql(f"UPDATE perkara SET proses_terakhir_text = '{changed}' WHERE perkara_id = {case}")
+    try:
+        proc = ok(run_playbook(records, "playbooks/sipp_restore_drill.yml"))
+    finally:
+        restored = old.replace("'", "''")
+        sql(f"UPDATE perkara SET proses_terakhir_text = '{restored}' WHERE perkara_id = {case}")
+    rec = latest(records, "D.7")
+    out = rec["output"]["sipp"]
+    assert out["restore_berhasil"] is True
+    assert "perkara" in out["tables_different"]
+    perkara = next(t for t in out["tables"] if t["table"] == "perkara")
+    assert perkara["live_rows"] == perkara["restored_rows"]
+    assert perkara["live_checksum"] != perkara["restored_checksum"]
+    assert all(d["sama"] for d in out["documents"]) and len(out["documents"]) == 10
+    assert "restore_drill_difference" in [f["code"] for f in rec["findings"]]
+    dbs = scalar("SELECT COUNT(*) FROM information_schema.schemata WHERE schema_name = 'sipp_restore_drill'")
+    assert dbs == "0"
+    assert_no_secret(proc.stdout, proc.stderr, folder=records.parent)
