@@ -1,0 +1,119 @@
+"""Verify ssh_hardening on mol-ssh_hardening: effective sshd settings and real SSH logins.
+
+The compliance checks are functions so the same code is shown to FAIL on a weakened host.
+"""
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+import testinfra
+
+CONTAINER = "mol-ssh_hardening"
+SCENARIO = Path(__file__).resolve().parents[1]
+EPHEMERAL = Path(os.environ.get("MOLECULE_EPHEMERAL_DIRECTORY", "/nonexistent"))
+SSH_OPTS = ["-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "ConnectTimeout=5"]
+
+
+@pytest.fixture(scope="module")
+def ct():
+    return testinfra.get_host(f"podman://{CONTAINER}")
+
+
+@pytest.fixture(scope="module")
+def addr():
+    fmt = "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}"
+    out = subprocess.run(["podman", "inspect", "-f", fmt, CONTAINER], capture_output=True, text=True)
+    assert out.stdout.strip(), out.stderr
+    return out.stdout.strip()
+
+
+def effective(ct) -> dict[str, str]:
+    return dict(line.split(" ", 1) for line in ct.check_output("sshd -T").splitlines() if " " in line)
+
+
+def check_hardened(ct) -> None:
+    cfg = effective(ct)
+    assert cfg["permitrootlogin"] in ("without-password", "prohibit-password", "no"), cfg["permitrootlogin"]
+    assert cfg["passwordauthentication"] == "no"
+    assert cfg["kbdinteractiveauthentication"] == "no"
+    assert cfg["x11forwarding"] == "no"
+    for alg in cfg["ciphers"].split(",") + cfg["macs"].split(","):
+        assert not any(w in alg for w in ("cbc", "3des", "arcfour", "md5", "sha1")), alg
+
+
+def ssh(addr: str, *args: str) -> subprocess.CompletedProcess[str]:
+    cmd = ["ssh", *SSH_OPTS, *args, f"root@{addr}", "true"]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL)
+
+
+def test_effective_configuration_is_hardened(ct):
+    check_hardened(ct)
+    assert ct.service("ssh").is_running
+    assert ct.run("sshd -t").rc == 0
+
+
+def test_key_login_works_password_and_weak_cipher_refused(addr):
+    key = ssh(addr, "-i", str(EPHEMERAL / "mgmt_key"), "-o", "BatchMode=yes")
+    assert key.returncode == 0, key.stderr
+    pw = ssh(
+        addr,
+        "-o",
+        "PubkeyAuthentication=no",
+        "-o",
+        "PreferredAuthentications=password,keyboard-interactive",
+        "-o",
+        "BatchMode=yes",
+    )
+    assert pw.returncode != 0
+    assert "Permission denied (publickey)" in pw.stderr, pw.stderr
+    cbc = ssh(addr, "-i", str(EPHEMERAL / "mgmt_key"), "-o", "BatchMode=yes", "-c", "aes128-cbc")
+    assert cbc.returncode != 0
+    assert "no matching cipher" in cbc.stderr, cbc.stderr
+
+
+def test_weakened_host_fails_the_check(ct, addr):
+    ct.run_expect([0], "printf 'PasswordAuthentication yes\\n' > /etc/ssh/sshd_config.d/0-weak.conf")
+    ct.run_expect([0], "systemctl reload ssh")
+    try:
+        with pytest.raises(AssertionError):
+            check_hardened(ct)
+        pw = ssh(
+            addr,
+            "-o",
+            "PubkeyAuthentication=no",
+            "-o",
+            "PreferredAuthentications=password",
+            "-o",
+            "BatchMode=yes",
+        )
+        assert "password" in pw.stderr, "the weakened daemon offers password login"
+    finally:
+        ct.run("rm -f /etc/ssh/sshd_config.d/0-weak.conf && systemctl reload ssh")
+    check_hardened(ct)
+
+
+def test_invalid_setting_is_refused_before_reload(ct):
+    before = ct.file("/etc/ssh/sshd_config.d/00-court-hardening.conf").content_string
+    pid = ct.check_output("systemctl show -p MainPID --value ssh")
+    env = dict(os.environ)
+    res = subprocess.run(
+        [
+            "ansible-playbook",
+            "-i",
+            os.environ["MOLECULE_INVENTORY_FILE"],
+            str(SCENARIO / "verify_bad_input.yml"),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
+    out = res.stdout + res.stderr
+    assert res.returncode != 0
+    assert "failed to validate" in out, out[-2000:]
+    assert "no-such-cipher" in out
+    assert ct.file("/etc/ssh/sshd_config.d/00-court-hardening.conf").content_string == before
+    assert ct.check_output("systemctl show -p MainPID --value ssh") == pid
+    check_hardened(ct)
