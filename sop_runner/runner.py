@@ -28,7 +28,7 @@ from sop_runner.config import Config
 from sop_runner.eventrecords import Scrubber
 from sop_runner.inventory import load_groups
 from sop_runner.records import Record, RecordStore
-from sop_runner.secrets import collect_vault_values, make_loader
+from sop_runner.secrets import vault_values_with_password
 
 GROUP_PLAYBOOKS = {
     "hourly": "playbooks/hourly.yml",
@@ -128,13 +128,12 @@ def preflight(cfg: Config) -> Scrubber:
     """Check the inventory parses and the vault password decrypts every vault file of the
     inventory and playbooks; return a scrubber for the vault values. Raise InventoryError /
     VaultError (one line) otherwise."""
-    load_groups(cfg.inventory)
+    load_groups(cfg.inventory, cache_dir=cfg.records.parent)
     vault_file = vault_password_file(cfg)
     if vault_file is not None and not vault_file.is_file():
         raise RunError(f"vault password file {vault_file} does not exist")
-    loader = make_loader(vault_file)
     dirs = [cfg.inventory_dir, cfg.project_dir / "playbooks"]
-    return Scrubber(collect_vault_values(loader, dirs))
+    return Scrubber(vault_values_with_password(dirs, vault_file))
 
 
 def _child_env(cfg: Config, run_id: str, trigger: str) -> dict[str, str]:
