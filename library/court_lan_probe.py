@@ -54,7 +54,7 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
-results:
+probes:
   description: Per target name, {sent, received, loss_percent, rtt_avg_ms, rtt_max_ms, reachable, error}.
   type: dict
   returned: always
@@ -138,7 +138,7 @@ def main():
         outcome["method"] = target.get("method", "tcp")
         results[target["name"]] = outcome
         findings.extend(target_findings(p["source"], target, outcome, p["thresholds"]))
-    module.exit_json(changed=False, results=results, findings=findings)
+    module.exit_json(changed=False, probes=results, findings=findings)
 
 
 if __name__ == "__main__":

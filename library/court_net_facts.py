@@ -62,8 +62,14 @@ options:
     type: bool
     default: true
   state_file:
-    description: JSON snapshot of the previous run's counters; read, then rewritten (not in check mode).
+    description: JSON snapshot of the previous run's counters; read, then rewritten unless O(update_state) is false.
     type: path
+  update_state:
+    description: >-
+      Rewrite O(state_file) with this run's counters. The role passes false in check mode (the
+      module itself runs with check_mode disabled so that it can read the device).
+    type: bool
+    default: true
   thresholds:
     description: >-
       Limits for findings: cpu_percent_max, temperature_c_max, memory_used_percent_max,
@@ -128,6 +134,7 @@ def main():
             backup=dict(type="bool", default=True),
             mask_secrets=dict(type="bool", default=True),
             state_file=dict(type="path"),
+            update_state=dict(type="bool", default=True),
             thresholds=dict(type="dict", default={}),
             ports=dict(type="dict", default={}),
         ),
@@ -146,7 +153,7 @@ def main():
 
     previous = configstore.load_snapshot(p["state_file"]) if p["state_file"] else None
     findings = device_findings(p["device"], facts, previous, p["thresholds"], p["ports"])
-    if p["state_file"] and not module.check_mode:
+    if p["state_file"] and p["update_state"] and not module.check_mode:
         try:
             configstore.save_snapshot(p["state_file"], snapshot(facts))
         except OSError as exc:

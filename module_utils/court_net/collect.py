@@ -8,6 +8,7 @@ import contextlib
 import time
 
 from ansible.module_utils.court_net import ios, routeros
+from ansible.module_utils.court_net.common import strip_trailing_prompt
 
 SUPPORTED_PLATFORMS = ("mikrotik_routeros", "cisco_ios")
 
@@ -74,6 +75,7 @@ def _run(conn, command: str, params: dict, failed_check) -> str:
         raise DeviceError(
             "command_timeout", f"{params['host']}:{params['port']}: '{command}' did not finish ({first})"
         ) from exc
+    output = strip_trailing_prompt(output, params["platform"])
     error = failed_check(output)
     if error:
         raise DeviceError(
@@ -112,7 +114,9 @@ def _ios(conn, params: dict) -> tuple[dict, str, dict]:
         if key == "config" and not params["backup"]:
             continue
         if key == "temperature":  # not every IOS box has the command; its absence is not an error
-            raw[key] = conn.send_command(cmd, read_timeout=params["timeout"])
+            raw[key] = strip_trailing_prompt(
+                conn.send_command(cmd, read_timeout=params["timeout"]), "cisco_ios"
+            )
             continue
         raw[key] = _run(conn, cmd, params, ios.command_failed)
     facts = {"platform": "cisco_ios"}

@@ -28,6 +28,22 @@ def clean_output(text: str) -> str:
     return "\n".join(lines)
 
 
+_PROMPT_LINE_RE = {
+    "mikrotik_routeros": re.compile(r"^\s*\[[^\]\s]+@[^\]]+\]\s*(/[\w/-]*)?\s*>\s*$"),
+    "cisco_ios": re.compile(r"^\s*[\w.:/-]+(\([\w-]+\))?[#>]\s*$"),
+}
+
+
+def strip_trailing_prompt(text: str, platform: str) -> str:
+    """Remove prompt lines ("[admin@gw] >", "sw1#") that a session left at the end of the output
+    (RouterOS sometimes prints its prompt twice; netmiko strips only one)."""
+    regex = _PROMPT_LINE_RE.get(platform)
+    lines = (text or "").rstrip().split("\n")
+    while regex and lines and (not lines[-1].strip() or regex.match(lines[-1])):
+        lines.pop()
+    return "\n".join(lines)
+
+
 _SIZE_UNITS = {
     "": 1,
     "B": 1,

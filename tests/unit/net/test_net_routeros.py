@@ -163,3 +163,12 @@ def test_rejected_command_is_detected():
 def test_clean_output_removes_ansi_and_pager():
     text = "\x1b[m\x1b[36mname\x1b[m: x\r\n-- [Q quit|D dump|down]\r\n  rate: 1Gbps"
     assert clean_output(text) == "name: x\n\n  rate: 1Gbps"
+
+
+def test_trailing_prompts_are_stripped():
+    from ansible.module_utils.court_net.common import strip_trailing_prompt
+
+    text = "/system identity\nset name=gw\n[admin@gw] >\n[admin@gw] > \n"
+    assert strip_trailing_prompt(text, "mikrotik_routeros") == "/system identity\nset name=gw"
+    assert strip_trailing_prompt("line con 0\nend\nsw1#\n", "cisco_ios") == "line con 0\nend"
+    assert strip_trailing_prompt("set name=gw", "mikrotik_routeros") == "set name=gw"
