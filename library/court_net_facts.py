@@ -62,7 +62,9 @@ options:
     type: bool
     default: true
   state_file:
-    description: JSON snapshot of the previous run's counters; read, then rewritten unless O(update_state) is false.
+    description: >-
+      JSON snapshot of the previous run's counters; read, then rewritten unless
+      O(update_state) is false.
     type: path
   update_state:
     description: >-
