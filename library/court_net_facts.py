@@ -79,7 +79,7 @@ options:
     type: dict
     default: {}
   ports:
-    description: Expected ports, C({name: {expect_up: true, min_speed_mbps: 1000}}).
+    description: "Expected ports, C({name: {expect_up: true, min_speed_mbps: 1000}})."
     type: dict
     default: {}
 """
