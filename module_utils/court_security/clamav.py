@@ -6,7 +6,7 @@ Real formats handled:
   update keep the header of the version they were built from. The build time looks like
   ``14 Nov 2026 09-22 +0000`` (note the dash between hour and minute); ``stime`` is Unix time.
 - ``clamscan`` output with ``--infected``: ``<path>: <Signature> FOUND``, with ``--move``:
-  ``<path>: Moved to '<dest>'``, errors ``<path>: Can't open file or directory ERROR`` /
+  ``<path>: moved to '<dest>'`` (``--copy``: ``copied to``), errors ``<path>: Can't open file or directory ERROR`` /
   ``WARNING: ...``, then the ``----------- SCAN SUMMARY -----------`` block. Paths may contain
   ``: `` themselves, so the split is on the LAST ``: ``.
 """
@@ -131,8 +131,8 @@ def parse_clamscan_log(text: str) -> dict:
             continue
         if rest.endswith(" FOUND"):
             infected.append({"path": path, "signature": rest[: -len(" FOUND")]})
-        elif rest.startswith("Moved to '") and rest.endswith("'"):
-            moved.append({"path": path, "to": rest[len("Moved to '") : -1]})
+        elif rest.lower().startswith(("moved to '", "copied to '")) and rest.endswith("'"):
+            moved.append({"path": path, "to": rest.split("'", 1)[1][:-1]})
         elif rest.endswith(" ERROR"):
             errors.append(line)
     return {"meta": meta, "infected": infected, "moved": moved, "errors": errors, "summary": summary}

@@ -58,6 +58,12 @@ def test_clamscan_report(fixture_text):
     assert r["summary"]["engine_version"] == "1.4.6"
 
 
+def test_older_capitalised_move_message_and_copy():
+    text = "/w/a.php: X FOUND\n/w/a.php: Moved to '/q/a.php'\n/w/b.php: Y FOUND\n/w/b.php: copied to '/q/b.php'\n"
+    r = parse_clamscan_log(text)
+    assert r["moved"] == [{"path": "/w/a.php", "to": "/q/a.php"}, {"path": "/w/b.php", "to": "/q/b.php"}]
+
+
 def test_clean_scan_and_crlf():
     text = "# court-clamscan start=x end=y rc=0\r\n\r\n"
     text += "----------- SCAN SUMMARY -----------\r\nInfected files: 0\r\n"
