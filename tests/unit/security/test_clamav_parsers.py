@@ -59,7 +59,8 @@ def test_clamscan_report(fixture_text):
 
 
 def test_older_capitalised_move_message_and_copy():
-    text = "/w/a.php: X FOUND\n/w/a.php: Moved to '/q/a.php'\n/w/b.php: Y FOUND\n/w/b.php: copied to '/q/b.php'\n"
+    text = "/w/a.php: X FOUND\n/w/a.php: Moved to '/q/a.php'\n"
+    text += "/w/b.php: Y FOUND\n/w/b.php: copied to '/q/b.php'\n"
     r = parse_clamscan_log(text)
     assert r["moved"] == [{"path": "/w/a.php", "to": "/q/a.php"}, {"path": "/w/b.php", "to": "/q/b.php"}]
 
