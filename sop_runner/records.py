@@ -892,8 +892,8 @@ class RecordStore:
 
     def recover_interrupted(self) -> list[Record]:
         """Find runs still marked running whose processes are all gone (killed, crashed, power
-        loss) and append an *interrupted* record for each activity they had started (one
-        record with activity ``?`` when none was known). Return the records written."""
+        loss) and append an *interrupted* record for each activity they had started. Return the
+        records written."""
         written: list[Record] = []
         here = socket.gethostname()
         rows = self._db.execute("SELECT run_id FROM runs WHERE state = 'running' AND hostname = ?", (here,))
@@ -914,8 +914,8 @@ class RecordStore:
 
     def interrupt_run(self, run_id: str, note: str = "") -> list[Record]:
         """Mark a registered run interrupted and append an *interrupted* record for each of its
-        activities that has no record yet (one with activity ``?`` when none was known).
-        Return the records written (none when the run is not marked running)."""
+        activities that has no record yet. Return the records written (none when the run is not
+        marked running or never started an activity)."""
         with self._tx() as db:
             row = db.execute(
                 "SELECT * FROM runs WHERE run_id = ? AND state = 'running'", (run_id,)
@@ -927,7 +927,8 @@ class RecordStore:
                 (iso(utcnow()), run_id),
             )
         done = {r.activity_id for r in self.iter_records(run_id=run_id)}
-        acts = [a for a in json.loads(row["activities"]) if a not in done] or ([] if done else ["?"])
+        # a run that never started an SOP activity did no SOP work: nothing to record
+        acts = [a for a in json.loads(row["activities"]) if a not in done]
         written = []
         for act in acts:
             written.append(

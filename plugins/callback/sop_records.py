@@ -136,20 +136,27 @@ class CallbackModule(CallbackBase):
         try:
             self._store = RecordStore(cfg.records)
             self._store.recover_interrupted()
+        except (RecordStoreError, OSError) as exc:
+            self._warn(f"record store {cfg.records}: {exc}; no records will be written")
+            return
+        self._active = True
+
+    def _register(self, activities):
+        """Register the run (liveness lock) once it starts its first SOP activity; a playbook
+        without SOP tasks (lab set-up, utilities) leaves no trace in the store."""
+        if self._lock_fd is None:
             self._lock_fd = self._store.begin_run(
                 self._run_id,
                 via=self._via,
                 trigger=self._trigger,
                 operator=self._operator,
-                activities=[],
+                activities=activities,
                 playbook=self._playbook,
-                inventory=str(cfg.inventory),
+                inventory=str(self._cfg.inventory),
                 check_mode=self._check,
             )
-        except (RecordStoreError, OSError) as exc:
-            self._warn(f"record store {cfg.records}: {exc}; no records will be written")
-            return
-        self._active = True
+        else:
+            self._store.add_run_activities(self._run_id, activities)
 
     # -- events ---------------------------------------------------------------------------------
     def v2_playbook_on_play_start(self, play):
@@ -176,14 +183,14 @@ class CallbackModule(CallbackBase):
                 declared.append(act)
         self._collector.play_start(play.get_name(), declared, _now())
         if declared:
-            self._store.add_run_activities(self._run_id, sorted(set(declared)))
+            self._register(sorted(set(declared)))
 
     def v2_playbook_on_task_start(self, task, is_conditional):
         if self._active:
             act = self._collector.task_start(task.get_name(), _now())
             if act and act not in self._collector.play_declared.get(self._collector.play_no, set()):
                 self._collector.play_declared.setdefault(self._collector.play_no, set()).add(act)
-                self._store.add_run_activities(self._run_id, [act])
+                self._register([act])
 
     def v2_playbook_on_handler_task_start(self, task):
         self.v2_playbook_on_task_start(task, False)
@@ -228,6 +235,8 @@ class CallbackModule(CallbackBase):
         for host in sorted(stats.processed):
             host_stats[host] = stats.summarize(host)
         custom = dict(stats.custom or {})
+        if self._lock_fd is None and not self._collector.activities_seen() and not custom:
+            return  # no SOP activity in this playbook
         try:
             blob = self._store.put_blob(self._collector.archive({"hosts": host_stats}))
             base = {
@@ -254,7 +263,8 @@ class CallbackModule(CallbackBase):
             )
             for rec in records:
                 self._store.append_record(rec)
-            self._store.end_run(self._run_id, lock_fd=self._lock_fd)
+            if self._lock_fd is not None or self._store.get_run(self._run_id) is not None:
+                self._store.end_run(self._run_id, lock_fd=self._lock_fd)
             self._lock_fd = None
         except (RecordStoreError, OSError) as exc:
             self._display.error(f"sop_records: could not write the maintenance records: {exc}")
