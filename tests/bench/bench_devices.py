@@ -122,10 +122,9 @@ def time_engine(count: int, password: str) -> float:
     from ansible.module_utils.court_net.collect import collect
 
     def one(i: int) -> None:
-        collect(
-            {"host": "127.0.0.1", "port": BASE_PORT + i, "platform": KINDS[i % len(KINDS)][1], "username": "admin",
-             "password": password, "timeout": 120, "backup": True, "mask_secrets": True}
-        )  # fmt: skip
+        params = {"host": "127.0.0.1", "port": BASE_PORT + i, "platform": KINDS[i % len(KINDS)][1]}
+        params.update(username="admin", password=password, timeout=120, backup=True, mask_secrets=True)
+        collect(params)
 
     started = time.monotonic()
     with ThreadPoolExecutor(max_workers=count) as pool:
@@ -154,11 +153,13 @@ def main() -> int:
     pb_ratio = all_pb / one_pb
     engine_ratio = all_engine / one_engine
     print(
-        f"playbook network_health.yml: 1 device {one_pb:.1f} s, {count} devices {all_pb:.1f} s (forks {count})"
+        f"playbook network_health.yml: 1 device {one_pb:.1f} s, "
+        f"{count} devices {all_pb:.1f} s (forks {count})"
     )
     print(f"collection engine (threads):  1 device {one_engine:.1f} s, {count} devices {all_engine:.1f} s")
     print(
-        f"RESULT | C.2 playbook, {count} devices vs 1 | {pb_ratio:.2f}x ({all_pb:.1f} s vs {one_pb:.1f} s) | <= {GOAL}x"
+        f"RESULT | C.2 playbook, {count} devices vs 1 | {pb_ratio:.2f}x "
+        f"({all_pb:.1f} s vs {one_pb:.1f} s) | <= {GOAL}x"
     )
     print(
         f"RESULT | C.2 collection engine, {count} devices vs 1 | {engine_ratio:.2f}x "
