@@ -93,7 +93,10 @@ def main() -> int:
         print(f"generating {CASES} cases x {DOCS} documents x {DOC_KB} KiB into {DB} …", flush=True)
         t = timed(
             SIPP,
-            f"rm -rf {WORK} && mkdir -p {WORK} && /usr/local/sbin/sipp-lab-generate --database={DB} "
+            f"rm -rf {WORK} && mkdir -p {WORK} "
+            f"&& mariadb -e 'DROP DATABASE IF EXISTS {DB}; CREATE DATABASE {DB}' "
+            f"&& mariadb {DB} < /var/lib/sipp-lab/schema.sql "
+            f"&& /usr/local/sbin/sipp-lab-generate --database={DB} "
             f"--cases={CASES} --docs-per-case={DOCS} --doc-kb={DOC_KB} --days=30 --uploads={WORK}/uploads "
             f"--manifest={WORK}/scenario.json --password-file=/var/lib/sipp-lab/user-password >/dev/null",
         )

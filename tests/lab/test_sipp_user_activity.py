@@ -57,6 +57,13 @@ def test_clean_period_has_no_flags(tmp_path):
     records = tmp_path / "records.sqlite"
     podman_exec(
         "courtlab-sipp",
+        "sh",
+        "-c",
+        f"mariadb -e 'DROP DATABASE IF EXISTS {CLEAN_DB}; CREATE DATABASE {CLEAN_DB}' && "
+        f"mariadb {CLEAN_DB} < /var/lib/sipp-lab/schema.sql",
+    )
+    podman_exec(
+        "courtlab-sipp",
         "/usr/local/sbin/sipp-lab-generate",
         f"--database={CLEAN_DB}",
         "--profile=clean",
