@@ -5,6 +5,7 @@ Only `show`/`print`/`export` commands are sent: the collection is read-only."""
 from __future__ import annotations
 
 import contextlib
+import re
 import time
 
 from ansible.module_utils.court_net import ios, routeros
@@ -51,7 +52,7 @@ def _connect(params: dict):
     if not params.get("password") and not params.get("key_file"):
         raise DeviceError("no_credentials", f"{where}: no password or SSH key given for this device")
     try:
-        return ConnectHandler(**args)
+        conn = ConnectHandler(**args)
     except NetmikoAuthenticationException as exc:
         raise DeviceError(
             "auth_failed", f"{where}: authentication failed — check the device credentials (vault)"
@@ -65,6 +66,13 @@ def _connect(params: dict):
         raise DeviceError(
             "unexpected_prompt", f"{where}: session did not reach the {params['platform']} prompt ({first})"
         ) from exc
+    if params["platform"] == "mikrotik_routeros":
+        # RouterOS sometimes prints its prompt twice while netmiko learns it ("[a@gw] > [a@gw] >");
+        # every later command would then wait for the doubled prompt until it times out.
+        prompts = re.findall(r"\[[^\]]+\]\s*>", conn.base_prompt or "")
+        if len(prompts) > 1:
+            conn.base_prompt = prompts[-1]
+    return conn
 
 
 def _run(conn, command: str, params: dict, failed_check) -> str:

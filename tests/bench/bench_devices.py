@@ -5,7 +5,10 @@ Starts its own fakenos daemon (roles/lab_devices/files/court_fakedevices.py) wit
 writes a throw-away inventory for them and times side by side:
 
 - ``playbooks/network_health.yml`` on 1 device and on all 50 (forks = 50): what an operator runs;
-- the collection engine alone (module_utils/court_net, one thread per device): 1 vs 50.
+- the collection engine alone (module_utils/court_net, one thread per device): 1 vs 50;
+- Ansible's own floor on the same inventory: a playbook with as many trivial tasks per host as
+  the role runs (argument check, two module calls, set_stats) and no device I/O, 1 vs 50. On a
+  2-core machine this per-host process overhead, not the devices, decides the playbook ratio.
 
 Run: ``python tests/bench/bench_devices.py [--devices 50]`` (prints RESULT lines; exits 1 if the
 playbook ratio is over the goal). Only loopback is used.
@@ -115,6 +118,35 @@ def time_playbook(inventory: Path, limit: str, forks: int) -> float:
     return elapsed
 
 
+FLOOR_PLAYBOOK = """\
+- name: Ansible floor (no device I/O)
+  hosts: network_devices
+  gather_facts: false
+  tasks:
+    - name: Stand-in for the argument check
+      ansible.builtin.ping:
+    - name: Stand-in for the device read
+      ansible.builtin.ping:
+    - name: Stand-in for the configuration store
+      ansible.builtin.ping:
+    - name: Hand a result over
+      ansible.builtin.set_stats:
+        per_host: true
+        data: {x: 1}
+"""
+
+
+def time_floor(work: Path, inventory: Path, limit: str, forks: int) -> float:
+    playbook = work / "floor.yml"
+    playbook.write_text(FLOOR_PLAYBOOK)
+    started = time.monotonic()
+    subprocess.run(
+        ["ansible-playbook", "-i", str(inventory), "--limit", limit, "-f", str(forks), str(playbook)],
+        cwd=ROOT, env=env(), capture_output=True, text=True, timeout=1800, check=True,
+    )  # fmt: skip
+    return time.monotonic() - started
+
+
 def time_engine(count: int, password: str) -> float:
     import ansible.module_utils
 
@@ -146,12 +178,15 @@ def main() -> int:
             time_playbook(inventory, "bench00", 1)  # warm caches (imports, templates)
             one_pb = time_playbook(inventory, "bench00", 1)
             all_pb = time_playbook(inventory, "network_devices", count)
+            one_floor = time_floor(work, inventory, "bench00", 1)
+            all_floor = time_floor(work, inventory, "network_devices", count)
             one_engine = time_engine(1, password)
             all_engine = time_engine(count, password)
         finally:
             stop_devices(work)
     pb_ratio = all_pb / one_pb
     engine_ratio = all_engine / one_engine
+    floor_ratio = all_floor / one_floor
     print(
         f"playbook network_health.yml: 1 device {one_pb:.1f} s, "
         f"{count} devices {all_pb:.1f} s (forks {count})"
@@ -165,6 +200,11 @@ def main() -> int:
         f"RESULT | C.2 collection engine, {count} devices vs 1 | {engine_ratio:.2f}x "
         f"({all_engine:.1f} s vs {one_engine:.1f} s) | <= {GOAL}x"
     )
+    print(
+        f"RESULT | Ansible floor (same tasks, no device I/O), {count} hosts vs 1 | {floor_ratio:.2f}x "
+        f"({all_floor:.1f} s vs {one_floor:.1f} s) | (context)"
+    )
+    print(f"load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     return 0 if pb_ratio <= GOAL else 1
 
 
