@@ -181,6 +181,8 @@ def catalog_show(activity_id: str, as_json: Annotated[bool, typer.Option("--json
     a = cat.get(activity_id)
     d = a.to_dict()
     d["rrule"] = cat.rrule(a)
+    # the same rule as an AWX/AAP schedule (anchored like `sop due`: local midnight, 1 January)
+    d["awx_rrule"] = f"DTSTART;TZID={cat.timezone}:20240101T000000 RRULE:{d['rrule']}" if d["rrule"] else None
     d["source_sop"] = cat.sources.get(a.source, {})
     if as_json:
         _emit_json(d)

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import calendar
+import json
+import os
+import subprocess
+import sys
 from datetime import datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -61,3 +66,22 @@ def test_slot_across_year_boundary_in_utc() -> None:
     cat = load_catalog()
     at = datetime(2026, 12, 31, 23, 45, tzinfo=ZoneInfo("UTC"))  # 2027-01-01 06:45 WIB
     assert last_slot(cat.schedules["daily"], WIB, at) == datetime(2027, 1, 1, 6, 30, tzinfo=WIB)
+
+
+def test_catalog_show_gives_an_awx_schedule_string(tmp_path: Path) -> None:
+    """`sop catalog show` prints the day-30 rule as an AWX schedule that dateutil reads back."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SOP_")}
+    env["SOP_CONFIG"] = str(tmp_path / "sop.yml")
+    (tmp_path / "sop.yml").write_text("{}\n")
+    res = subprocess.run(
+        [sys.executable, "-m", "sop_runner.cli", "catalog", "show", "D.7", "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    awx = json.loads(res.stdout)["awx_rrule"]
+    rule = rrulestr(awx.replace(" RRULE:", "\nRRULE:"))
+    first = list(rule[:14])
+    assert [d.day for d in first[:3]] == [30, 29, 30]  # Jan, Feb 2024 (leap), Mar
+    assert first[13].month == 2 and first[13].day == 28  # Feb 2025
