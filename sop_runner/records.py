@@ -48,7 +48,7 @@ from typing import Any
 
 STATUSES = ("successful", "failed", "partial", "unreachable", "interrupted")
 TRIGGERS = ("manual", "schedule", "catch-up")
-VIAS = ("sop-run", "ansible-playbook", "awx", "sop-log", "recovery")
+VIAS = ("sop-run", "ansible-playbook", "awx", "sop-log", "sop-report", "recovery")
 SEVERITIES = ("info", "warning", "high")
 MEMENUHI = "memenuhi"
 TIDAK_MEMENUHI = "tidak memenuhi"

@@ -6,7 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 from sop_runner.catalog import Catalog
-from sop_runner.records import RecordStore, utcnow
+from sop_runner.records import Record, RecordStore, iso, utcnow
 from sop_runner.reports import browser
 from sop_runner.reports.court import CourtInfo
 from sop_runner.reports.monthly import collect_monthly, parse_month, render_monthly_html
@@ -34,6 +34,22 @@ def build_monthly(
     Raise ReportError for a bad month, an empty store, or a PDF that cannot be printed (then
     the HTML is kept and the PDF is not written).
     """
+    paths, _ = build_monthly_report(store, catalog, month, court, out_dir, pdf=pdf, now=now)
+    return paths
+
+
+def build_monthly_report(
+    store: RecordStore,
+    catalog: Catalog,
+    month: str,
+    court: CourtInfo,
+    out_dir: Path,
+    *,
+    pdf: bool = True,
+    now: dt.datetime | None = None,
+) -> tuple[list[Path], dict[str, object]]:
+    """As :func:`build_monthly`, and also return what the report covers (for its own record):
+    month, record count, the hash of the last record covered and whether the chain verified."""
     year, mon = parse_month(month)
     report = collect_monthly(store, catalog, year, mon, court=court, now=now or utcnow())
     base = out_dir / monthly_basename(court, year, mon)
@@ -41,7 +57,63 @@ def build_monthly(
     paths = [html]
     if pdf:
         paths.append(browser.html_to_pdf(html, base.with_suffix(".pdf")))
-    return paths
+    covers: dict[str, object] = {
+        "month": f"{year}-{mon:02d}",
+        "records_covered": report.record_count,
+        "last_record_hash": report.last_record.hash if report.last_record else "",
+        "chain_ok": report.chain_ok,
+        "availability_percent": report.availability_percent,
+        "open_items": len(report.open_items),
+    }
+    return paths, covers
+
+
+#: What each report is the SOP output of.
+MONTHLY_REPORT_ACTIVITIES = ("C.6", "C.7", "SIPP-5", "F.5")
+SCHEDULE_REPORT_ACTIVITIES = ("C.1",)
+
+
+def record_report(
+    store: RecordStore,
+    catalog: Catalog,
+    activity_ids: tuple[str, ...],
+    paths: list[Path],
+    *,
+    started: dt.datetime,
+    operator: str,
+    summary: str,
+    data: dict[str, object] | None = None,
+) -> list[Record]:
+    """Given report files just written, append one record per report-produced activity of the
+    catalog (those in `activity_ids` whose ``produced_by`` is ``report``), each carrying the
+    files as attachments (kept in the store by sha256) and `data` as its output. Return them."""
+    refs = [dict(store.put_blob(p), name=p.name) for p in paths]
+    attachments = [{"name": r["name"], "sha256": r["sha256"], "size": r["size"]} for r in refs]
+    ended = utcnow()
+    out = []
+    for aid in activity_ids:
+        act = catalog.activities.get(aid)
+        if act is None or act.produced_by != "report" or not act.enabled:
+            continue
+        out.append(
+            store.append_record(
+                {
+                    "activity_id": aid,
+                    "via": "sop-report",
+                    "trigger": "manual",
+                    "operator": operator,
+                    "started_at": iso(started),
+                    "ended_at": iso(ended),
+                    "duration_s": (ended - started).total_seconds(),
+                    "standard_s": act.standard_s,
+                    "status": "successful",
+                    "output": {"-": {"summary": summary, **(data or {}), "files": attachments}},
+                    "attachments": attachments,
+                    "note": summary,
+                }
+            )
+        )
+    return out
 
 
 def build_schedule(

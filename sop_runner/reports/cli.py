@@ -21,7 +21,7 @@ from sop_runner.catalog import Catalog, CatalogError, load_catalog
 from sop_runner.config import Config, ConfigError, load_config
 from sop_runner.ledger import Complaint, Ledger, LedgerError, ServiceRequest
 from sop_runner.notify import NotifyError
-from sop_runner.records import RecordStore, RecordStoreError
+from sop_runner.records import RecordStore, RecordStoreError, utcnow
 from sop_runner.reports.court import CourtInfo
 from sop_runner.reports.errors import ReportError
 
@@ -122,11 +122,18 @@ def monthly_cmd(
     pdf: Annotated[
         bool, typer.Option("--pdf/--no-pdf", help="also print the PDF with headless Chromium")
     ] = True,
+    record: Annotated[
+        bool, typer.Option("--record/--no-record", help="record the report as the SOP output it is")
+    ] = True,
     records: RecordsOpt = None,
     inventory: InventoryOpt = None,
 ) -> None:
-    """Laporan Situasi Kondisi for one month (HTML and PDF); prints the paths written."""
-    from sop_runner.reports.build import build_monthly
+    """Laporan Situasi Kondisi for one month (HTML and PDF); prints the paths written.
+
+    The report is itself the SOP output of C.6, C.7, SIPP-5 and F.5: unless --no-record, one
+    record per activity is appended with the files attached and the hash of the last record the
+    report covers."""
+    from sop_runner.reports.build import MONTHLY_REPORT_ACTIVITIES, build_monthly_report, record_report
 
     def run() -> list[Path]:
         cfg = _config(ctx, records, inventory)
@@ -134,15 +141,32 @@ def monthly_cmd(
             raise ReportError(
                 f"record store {cfg.records} does not exist: run the SOP activities first (sop run …)"
             )
-        with _store(cfg, readonly=True) as store:
-            return build_monthly(
+        started = utcnow()
+        catalog = _catalog(cfg)
+        with _store(cfg, readonly=not record) as store:
+            paths, covers = build_monthly_report(
                 store,
-                _catalog(cfg),
+                catalog,
                 month,
                 _court(cfg, court_file),
                 out or cfg.records.parent / "reports",
                 pdf=pdf,
             )
+            if record:
+                summary = (
+                    f"Laporan Situasi Kondisi {covers['month']} disusun ({covers['records_covered']} catatan)"
+                )
+                record_report(
+                    store,
+                    catalog,
+                    MONTHLY_REPORT_ACTIVITIES,
+                    paths,
+                    started=started,
+                    operator=cfg.operator,
+                    summary=summary,
+                    data=covers,
+                )
+            return paths
 
     for path in _guard(run):
         typer.echo(str(path))
@@ -161,17 +185,37 @@ def schedule_cmd(
     pdf: Annotated[
         bool, typer.Option("--pdf/--no-pdf", help="also print the PDF with headless Chromium")
     ] = True,
+    record: Annotated[
+        bool, typer.Option("--record/--no-record", help="record the schedule as the C.1 output")
+    ] = True,
     records: RecordsOpt = None,
     inventory: InventoryOpt = None,
 ) -> None:
-    """Jadwal Pemeliharaan (C.1) for a year from the catalog's RRULEs: ICS, HTML and PDF."""
-    from sop_runner.reports.build import build_schedule
+    """Jadwal Pemeliharaan (C.1) for a year from the catalog's RRULEs: ICS, HTML and PDF.
+
+    Unless --no-record, the schedule is recorded as the C.1 output (files attached)."""
+    from sop_runner.reports.build import SCHEDULE_REPORT_ACTIVITIES, build_schedule, record_report
 
     def run() -> list[Path]:
         cfg = _config(ctx, records, inventory)
-        return build_schedule(
-            _catalog(cfg), year, _court(cfg, court_file), out or cfg.records.parent / "reports", pdf=pdf
+        started = utcnow()
+        catalog = _catalog(cfg)
+        paths = build_schedule(
+            catalog, year, _court(cfg, court_file), out or cfg.records.parent / "reports", pdf=pdf
         )
+        if record:
+            with _store(cfg, readonly=False) as store:
+                record_report(
+                    store,
+                    catalog,
+                    SCHEDULE_REPORT_ACTIVITIES,
+                    paths,
+                    started=started,
+                    operator=cfg.operator,
+                    summary=f"Jadwal Pemeliharaan {year} disusun",
+                    data={"year": year},
+                )
+        return paths
 
     for path in _guard(run):
         typer.echo(str(path))

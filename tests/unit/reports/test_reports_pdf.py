@@ -168,8 +168,15 @@ def test_pdf_text_has_sections_figures_and_hash(monthly: list[Path], workspace: 
     from sop_runner.records import RecordStore
 
     with RecordStore(workspace["records"], readonly=True) as store:
-        head = store.list_records(newest_first=True, limit=1)[0].hash
-    assert head in re.sub(r"\s+", "", text)
+        recs = store.list_records(newest_first=True)
+    # the report records itself (C.6, C.7, SIPP-5, F.5) after printing: the last record it
+    # covers is the newest one before those, and the report's own records carry that hash
+    covered = next(r for r in recs if r.via != "sop-report")
+    own = [r for r in recs if r.via == "sop-report"]
+    assert {r.activity_id for r in own} == {"C.6", "C.7", "SIPP-5", "F.5"}
+    assert all(r.output["-"]["last_record_hash"] == covered.hash for r in own)
+    assert all(any(a["name"].endswith(".pdf") for a in r.attachments) for r in own)
+    assert covered.hash in re.sub(r"\s+", "", text)
 
 
 def test_schedule_pdf_and_ics(workspace: dict[str, Path]) -> None:
@@ -194,6 +201,13 @@ def test_schedule_pdf_and_ics(workspace: dict[str, Path]) -> None:
     cal = Calendar.from_ical(ics.read_bytes())
     c2_dates = {e.decoded("dtstart") for e in cal.walk("VEVENT") if str(e.get("summary")).startswith("C.2 ")}
     assert dt.date(2028, 2, 29) in c2_dates
+    # the schedule is the C.1 output: recorded with its files attached
+    from sop_runner.records import RecordStore
+
+    with RecordStore(workspace["records"], readonly=True) as store:
+        c1 = store.list_records(activity_id="C.1")
+    assert c1 and c1[-1].output["-"]["year"] == 2028
+    assert {a["name"] for a in c1[-1].attachments} == {ics.name, html.name, pdf.name}
 
 
 def test_user_errors_are_one_line_and_write_nothing(workspace: dict[str, Path]) -> None:
