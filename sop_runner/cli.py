@@ -393,9 +393,14 @@ def tick_cmd(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
                     ],
                 }
             )
+    any_bad = _tick_reports(cfg, catalog, report) or any_bad
+    with _store(cfg) as store:
+        notified = _notify(store, catalog, cfg)
     if as_json:
         _emit_json(report)
     else:
+        if notified:
+            err.print(f"sop: {notified}", highlight=False)
         if not report:
             out.print("nothing due")
         for r in report:
@@ -405,6 +410,92 @@ def tick_cmd(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
                 recs = ", ".join(f"{x['activity_id']}={x['status']}" for x in r["records"])
                 out.print(f"{r['playbook']} [{r['trigger']}]: {recs}", highlight=False)
     raise typer.Exit(1 if any_bad else 0)
+
+
+def _notify(store: RecordStore, catalog: Catalog, cfg: Config) -> str | None:
+    """Send the court's notifications (failed runs, overdue, high findings) when configured."""
+    from sop_runner.notify import notify_if_configured
+
+    return notify_if_configured(store, catalog, cfg.inventory_dir)
+
+
+def _tick_reports(cfg: Config, catalog: Catalog, report: list[dict[str, Any]]) -> bool:
+    """Write the reports whose activities are due (C.6/C.7/SIPP-5/F.5: the month's Laporan
+    Situasi Kondisi; C.1: the year's Jadwal Pemeliharaan), each recorded as that activity's
+    output. Append a line per report to `report`; return True when a report failed."""
+    from sop_runner.reports import build
+    from sop_runner.reports.court import CourtInfo
+    from sop_runner.reports.errors import ReportError
+
+    now = utcnow()
+    due = {
+        i.activity_id
+        for i in _due(cfg, catalog, now)
+        if i.state in ("due", "overdue") and catalog.activities[i.activity_id].produced_by == "report"
+    }
+    jobs = [
+        (acts, name)
+        for acts, name in (
+            (build.MONTHLY_REPORT_ACTIVITIES, "monthly"),
+            (build.SCHEDULE_REPORT_ACTIVITIES, "schedule"),
+        )
+        if due & set(acts)
+    ]
+    if not jobs:
+        return False
+    lock = cfg.records.parent / "locks" / "reports.lock"
+    bad = False
+    with _try_lock(lock) as got:
+        if not got:
+            report.append(
+                {"playbook": "sop report", "activities": sorted(due), "skipped": "running in another tick"}
+            )
+            return False
+        local = now.astimezone(catalog.tz)
+        letterhead = cfg.inventory_dir / "court_report.yml"
+        court = CourtInfo.load(letterhead if letterhead.is_file() else None)
+        out_dir = cfg.records.parent / "reports"
+        for acts, name in jobs:
+            started = utcnow()
+            try:
+                with _store(cfg) as store:
+                    if name == "monthly":
+                        paths, covers = build.build_monthly_report(
+                            store, catalog, f"{local.year}-{local.month:02d}", court, out_dir
+                        )
+                        summary = f"Laporan Situasi Kondisi {covers['month']} disusun"
+                    else:
+                        paths = build.build_schedule(catalog, local.year, court, out_dir)
+                        covers = {"year": local.year}
+                        summary = f"Jadwal Pemeliharaan {local.year} disusun"
+                    recs = build.record_report(
+                        store,
+                        catalog,
+                        acts,
+                        paths,
+                        started=started,
+                        operator=cfg.operator,
+                        summary=summary,
+                        data=covers,
+                        trigger="schedule",
+                    )
+            except ReportError as exc:
+                bad = True
+                report.append(
+                    {"playbook": f"sop report {name}", "activities": list(acts), "skipped": str(exc)}
+                )
+                continue
+            report.append(
+                {
+                    "playbook": f"sop report {name}",
+                    "activities": list(acts),
+                    "trigger": "schedule",
+                    "records": [
+                        {"seq": r.seq, "activity_id": r.activity_id, "status": r.status} for r in recs
+                    ],
+                }
+            )
+    return bad
 
 
 # -- log ----------------------------------------------------------------------------------------

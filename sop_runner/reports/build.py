@@ -83,6 +83,7 @@ def record_report(
     operator: str,
     summary: str,
     data: dict[str, object] | None = None,
+    trigger: str = "manual",
 ) -> list[Record]:
     """Given report files just written, append one record per report-produced activity of the
     catalog (those in `activity_ids` whose ``produced_by`` is ``report``), each carrying the
@@ -100,7 +101,7 @@ def record_report(
                 {
                     "activity_id": aid,
                     "via": "sop-report",
-                    "trigger": "manual",
+                    "trigger": trigger,
                     "operator": operator,
                     "started_at": iso(started),
                     "ended_at": iso(ended),

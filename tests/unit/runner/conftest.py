@@ -16,6 +16,8 @@ TEST_PLAYBOOK = "tests/unit/runner/playbooks/sipp_like.yml"
 VAULT_SECRET = "vault-S3CRET-4242-xyz"
 # Activities whose real playbooks target sipp_servers: disabled so a tick only runs SIPP-1.
 _DISABLE = ("SIPP-2", "SIPP-3", "D.1", "D.7")
+# Activities whose output is a report `sop tick` writes (disabled unless a test asks for them).
+_REPORTS = ("C.1", "C.6", "C.7", "SIPP-5", "F.5")
 
 
 @dataclass
@@ -73,7 +75,7 @@ class Court:
         )
 
 
-def make_court(root: Path, *, ghost: bool, playbook: str = TEST_PLAYBOOK) -> Court:
+def make_court(root: Path, *, ghost: bool, playbook: str = TEST_PLAYBOOK, reports: bool = False) -> Court:
     inv = root / "inventory"
     (inv / "group_vars" / "sipp_servers").mkdir(parents=True)
     hosts = [
@@ -106,7 +108,7 @@ def make_court(root: Path, *, ghost: bool, playbook: str = TEST_PLAYBOOK) -> Cou
         env={k: v for k, v in os.environ.items() if not k.startswith("ANSIBLE_")},
     )
     override = ["activities:", "  - id: SIPP-1", f"    playbook: {playbook}"]
-    for a in _DISABLE:
+    for a in _DISABLE + (() if reports else _REPORTS):
         override += [f"  - id: {a}", "    enabled: false"]
     (inv / "sop_catalog.yml").write_text("\n".join(override) + "\n")
     records = root / "records" / "records.sqlite"

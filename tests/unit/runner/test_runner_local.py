@@ -15,7 +15,7 @@ from pathlib import Path
 
 from sop_runner.records import RecordStore
 
-from .conftest import VAULT_SECRET, Court
+from .conftest import VAULT_SECRET, Court, make_court
 
 SHAPE_KEYS = {
     "activity_id",
@@ -213,6 +213,29 @@ def test_two_concurrent_ticks_run_each_due_activity_once(court_ok: Court) -> Non
     # a third tick finds nothing due
     third = c.sop("tick", "--json")
     assert third.returncode == 0 and json.loads(third.stdout) == []
+
+
+def test_tick_writes_the_due_reports_as_the_output_of_their_activities(tmp_path: Path) -> None:
+    c = make_court(tmp_path, ghost=False, reports=True)
+    first = c.sop("tick", "--json", timeout=600)
+    assert first.returncode == 0, first.stderr
+    ran = {r["playbook"]: r for r in json.loads(first.stdout)}
+    assert set(ran) == {
+        "tests/unit/runner/playbooks/sipp_like.yml",
+        "sop report monthly",
+        "sop report schedule",
+    }
+    recs = _records(c)
+    by_act = {r["activity_id"]: r for r in recs}
+    assert set(by_act) == {"SIPP-1", "C.1", "C.6", "C.7", "SIPP-5", "F.5"}
+    for aid in ("C.6", "C.7", "SIPP-5", "F.5"):
+        assert by_act[aid]["via"] == "sop-report" and by_act[aid]["trigger"] == "schedule"
+        assert {a["name"].rsplit(".", 1)[1] for a in by_act[aid]["attachments"]} == {"html", "pdf"}
+    assert {a["name"].rsplit(".", 1)[1] for a in by_act["C.1"]["attachments"]} == {"ics", "html", "pdf"}
+    # the reports are done for this slot: a second tick runs nothing
+    second = c.sop("tick", "--json", timeout=600)
+    assert second.returncode == 0 and json.loads(second.stdout) == [], second.stdout
+    assert c.sop("records", "verify").returncode == 0
 
 
 def test_check_mode_run_is_recorded_as_check_and_stays_due(court_ok: Court) -> None:
