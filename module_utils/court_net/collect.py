@@ -69,20 +69,29 @@ def _connect(params: dict):
     if params["platform"] == "mikrotik_routeros":
         # RouterOS sometimes prints its prompt twice while netmiko learns it ("[a@gw] > [a@gw] >");
         # every later command would then wait for the doubled prompt until it times out.
-        prompts = re.findall(r"\[[^\]]+\]\s*>", conn.base_prompt or "")
+        prompts = re.findall(r"\[[^\]]+\]", conn.base_prompt or "")
         if len(prompts) > 1:
             conn.base_prompt = prompts[-1]
     return conn
 
 
 def _run(conn, command: str, params: dict, failed_check) -> str:
-    try:
-        output = conn.send_command(command, read_timeout=params["timeout"])
-    except Exception as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise DeviceError(
-            "command_timeout", f"{params['host']}:{params['port']}: '{command}' did not finish ({first})"
-        ) from exc
+    """Send one read command; a prompt mix-up (RouterOS can print its prompt twice) gets one
+    retry after the channel is drained, a second failure is the device's error."""
+    for attempt in (1, 2):
+        try:
+            output = conn.send_command(command, read_timeout=params["timeout"])
+            break
+        except Exception as exc:
+            if attempt == 1 and "Pattern not detected" in str(exc):
+                time.sleep(0.5)
+                with contextlib.suppress(Exception):
+                    conn.read_channel()
+                continue
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise DeviceError(
+                "command_timeout", f"{params['host']}:{params['port']}: '{command}' did not finish ({first})"
+            ) from exc
     output = strip_trailing_prompt(output, params["platform"])
     error = failed_check(output)
     if error:

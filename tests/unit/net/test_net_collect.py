@@ -22,13 +22,13 @@ PARAMS = {
 class FakeConn:
     def __init__(self, **kwargs):
         self.kwargs = kwargs
-        self.base_prompt = "[admin@gw] > [admin@gw] >"
+        self.base_prompt = "[admin@gw] > [admin@gw]"
 
 
 def test_doubled_routeros_prompt_is_reduced(monkeypatch):
     monkeypatch.setattr(netmiko, "ConnectHandler", FakeConn)
     conn = collect._connect(dict(PARAMS))
-    assert conn.base_prompt == "[admin@gw] >"
+    assert conn.base_prompt == "[admin@gw]"
     assert conn.kwargs["device_type"] == "mikrotik_routeros" and conn.kwargs["conn_timeout"] == 5
 
 
@@ -56,3 +56,27 @@ def test_missing_credentials_and_platform():
         collect._connect(dict(PARAMS, password=None))
     with pytest.raises(collect.DeviceError, match="not supported"):
         collect.collect(dict(PARAMS, platform="juniper_junos"))
+
+
+class FlakyConn:
+    def __init__(self, failures: int):
+        self.failures = failures
+        self.sent = 0
+
+    def send_command(self, command, read_timeout):
+        self.sent += 1
+        if self.sent <= self.failures:
+            raise OSError("Pattern not detected: '\\[admin@gw\\]\\ >\\ \\[admin@gw\\]\\ >' in output.")
+        return "   name: ether1\n[admin@gw] >\n"
+
+    def read_channel(self):
+        return "[admin@gw] > "
+
+
+def test_prompt_mixup_gets_one_retry():
+    conn = FlakyConn(failures=1)
+    assert collect._run(conn, "/x", dict(PARAMS), lambda out: None) == "   name: ether1"
+    assert conn.sent == 2
+    with pytest.raises(collect.DeviceError, match="'/x' did not finish") as err:
+        collect._run(FlakyConn(failures=2), "/x", dict(PARAMS), lambda out: None)
+    assert err.value.kind == "command_timeout"
