@@ -2,15 +2,15 @@
 
 import gzip
 import os
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from ansible.module_utils.court_web.accesslog import analyze, iter_log_files, parse_line, read_records
 
 REAL_LINES = {
     "ipv4": '203.0.113.7 - - [20/Nov/2026:10:01:02 +0700] "GET /berita/sidang-keliling HTTP/1.1" 200 5123 '
-    '"https://www.google.com/" "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) '
-    'Chrome/130.0.0.0 Safari/537.36"',
+    '"https://www.google.com/" "Mozilla/5.0 (Windows NT 10.0; Win64; x64) '
+    'AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36"',
     "ipv6": '2001:db8:85a3::8a2e:370:7334 - - [20/Nov/2026:10:01:03 +0700] "GET / HTTP/2.0" 200 9000 "-" '
     '"Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X)"',
     "tls_on_80": "198.51.100.9 - - [20/Nov/2026:10:01:04 +0700] "
@@ -25,7 +25,8 @@ REAL_LINES = {
     "http09": '192.0.2.3 - - [20/Nov/2026:10:01:09 +0700] "GET /" 200 100 "-" "-"',
     "common": '192.0.2.4 - - [20/Nov/2026:10:01:10 +0700] "GET /robots.txt HTTP/1.0" 404 196',
     "space_in_path": '192.0.2.5 - - [20/Nov/2026:10:01:11 +0700] "GET /a b HTTP/1.1" 400 226 "-" "-"',
-    "response_time_suffix": '192.0.2.6 - - [20/Nov/2026:10:01:12 +0700] "GET /x HTTP/1.1" 200 5 "-" "ua" 1234',
+    "response_time_suffix": '192.0.2.6 - - [20/Nov/2026:10:01:12 +0700] "GET /x HTTP/1.1" 200 5 "-" "ua" '
+    "1234",
 }
 
 
@@ -34,7 +35,7 @@ def test_ipv4_combined():
     assert r["client"] == "203.0.113.7" and r["method"] == "GET" and r["path"] == "/berita/sidang-keliling"
     assert r["status"] == 200 and r["bytes"] == 5123 and r["referer"] == "https://www.google.com/"
     assert r["agent"].endswith("Safari/537.36")
-    assert r["time"] == datetime(2026, 11, 20, 3, 1, 2, tzinfo=timezone.utc)
+    assert r["time"] == datetime(2026, 11, 20, 3, 1, 2, tzinfo=UTC)
 
 
 def test_ipv6_client():
@@ -98,7 +99,7 @@ def test_junk_is_rejected(junk):
 
 
 def _line(ip, when, path="/", status=200, method="GET", agent="Mozilla/5.0"):
-    return '%s - - [%s] "%s %s HTTP/1.1" %d 100 "-" "%s"\n' % (
+    return '{} - - [{}] "{} {} HTTP/1.1" {} 100 "-" "{}"\n'.format(
         ip,
         when.strftime("%d/%b/%Y:%H:%M:%S +0000"),
         method,
@@ -109,7 +110,7 @@ def _line(ip, when, path="/", status=200, method="GET", agent="Mozilla/5.0"):
 
 
 def test_rotations_order_and_gzip(tmp_path):
-    now = datetime.now(timezone.utc).replace(microsecond=0)
+    now = datetime.now(UTC).replace(microsecond=0)
     (tmp_path / "access.log").write_text(_line("192.0.2.1", now - timedelta(hours=1)))
     (tmp_path / "access.log.1").write_text(_line("192.0.2.2", now - timedelta(hours=30)))
     with gzip.open(tmp_path / "access.log.2.gz", "wt") as f:
@@ -143,12 +144,12 @@ def _quiet_history(now, days=3, per_hour=20):
     lines = []
     for h in range(days * 24, 0, -1):
         for i in range(per_hour):
-            lines.append(_line("192.0.2.%d" % (i % 50 + 1), now - timedelta(hours=h, minutes=i)))
+            lines.append(_line(f"192.0.2.{i % 50 + 1}", now - timedelta(hours=h, minutes=i)))
     return lines
 
 
 def test_clean_traffic_has_no_findings():
-    now = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
+    now = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
     lines = _quiet_history(now)
     lines.append(_line("198.51.100.99", now - timedelta(hours=2), "/.env", 404))
     res = analyze(_records(lines, now - timedelta(hours=24)))
@@ -158,7 +159,7 @@ def test_clean_traffic_has_no_findings():
 
 
 def test_attack_burst_is_detected():
-    now = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
+    now = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
     lines = _quiet_history(now)
     t0 = now - timedelta(hours=1)
     for i in range(400):
@@ -175,7 +176,7 @@ def test_attack_burst_is_detected():
 
 
 def test_ignored_agents_are_left_out():
-    now = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
+    now = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
     lines = [
         _line("127.0.0.1", now - timedelta(minutes=i % 50), "/.env", 404, agent="court-sop-archiver/1.0")
         for i in range(100)
