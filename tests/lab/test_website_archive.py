@@ -1,0 +1,41 @@
+"""E.6 and F.2 against the lab: the archive snapshot's checksums verify with sha256sum, and the
+website backup in the nas repository restores to identical files and a loadable database."""
+
+import subprocess
+from pathlib import Path
+
+import pytest
+from labkit import ROOT, podman_exec
+from webkit import activity, set_site
+
+pytestmark = pytest.mark.lab
+
+
+def test_archive_checksums_verify():
+    set_site()
+    out = activity("website_archive", "E.6")
+    assert out["checksums_verified"] is True and out["pages"] >= 5 and out["documents"] >= 3
+    snapshot = Path(out["snapshot"])
+    assert snapshot.is_relative_to(ROOT / ".lab")
+    subprocess.run(["sha256sum", "--check", "--strict", "--quiet", "SHA256SUMS"], cwd=snapshot, check=True)
+
+
+def test_website_backup_restores():
+    out = activity("website_backup", "F.2")
+    assert out["check"] == "ok" and {s["name"] for s in out["sources"]} == {"database", "files"}
+    password = (ROOT / ".lab" / "secrets" / "web_restic_password").read_text().split()[0]
+    script = (
+        'set -euo pipefail; export RESTIC_PASSWORD="$1" RESTIC_REPOSITORY="$2"; '
+        "rm -rf /tmp/f2-restore; restic restore --tag source:files --target /tmp/f2-restore --quiet latest; "
+        "cd /var/www/court && find . -type f -print0 | sort -z | xargs -0 sha256sum > /tmp/f2.sums; "
+        "cd /tmp/f2-restore/var/www/court && sha256sum --check --quiet /tmp/f2.sums; "
+        "mariadb -e 'DROP DATABASE IF EXISTS f2_restore; CREATE DATABASE f2_restore'; "
+        "restic dump --tag source:database latest /court_web.sql | mariadb f2_restore; "
+        "mariadb -N -B -e 'SELECT (SELECT COUNT(*) FROM f2_restore.posts) = "
+        "(SELECT COUNT(*) FROM court_web.posts)'; "
+        "mariadb -e 'DROP DATABASE f2_restore'; rm -rf /tmp/f2-restore /tmp/f2.sums"
+    )
+    repo = out["repository"]
+    res = podman_exec("courtlab-web", "bash", "-c", script, "f2", password, repo, check=False)
+    assert res.returncode == 0, res.stderr[-2000:]
+    assert res.stdout.strip().splitlines()[-1] == "1"
