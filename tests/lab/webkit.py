@@ -41,9 +41,11 @@ def set_site(**knobs: Any) -> dict[str, Any]:
     return _run("playbooks/lab/web.yml", {**CLEAN, **knobs})["stats"]
 
 
-def activity(playbook: str, activity_id: str, host: str = "web") -> dict[str, Any]:
+def activity(
+    playbook: str, activity_id: str, host: str = "web", extra_vars: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """Run playbooks/<playbook>.yml; return sop_output[activity_id] of the host."""
-    data = _run(f"playbooks/{playbook}.yml")
+    data = _run(f"playbooks/{playbook}.yml", extra_vars)
     return data["custom_stats"][host]["sop_output"][activity_id]
 
 
