@@ -11,7 +11,8 @@ want = "bookworm-security" if sys.argv[1:] == ["security"] else "bookworm"
 files = ["/etc/apt/sources.list", *sorted(glob.glob("/etc/apt/sources.list.d/*"))]
 for path in files:
     try:
-        text = open(path, encoding="utf-8").read()
+        with open(path, encoding="utf-8") as fh:
+            text = fh.read()
     except OSError:
         continue
     if path.endswith(".sources"):
