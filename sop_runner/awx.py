@@ -136,7 +136,9 @@ def render(catalog: Catalog, target: AwxTarget) -> list[dict[str, Any]]:
             "awx.awx.settings",
             {
                 "settings": {
-                    "AWX_ISOLATION_SHOW_PATHS": [f"{Path(target.records_path).parent}:Z"],
+                    "AWX_ISOLATION_SHOW_PATHS": [
+                        f"{Path(target.records_path).parent}:{Path(target.records_path).parent}:Z"
+                    ],
                     # The project's sop_records callback (ansible-runner appends its own display
                     # callback to this path) and the record store on the exposed path.
                     "AWX_TASK_ENV": {
@@ -253,11 +255,6 @@ def render(catalog: Catalog, target: AwxTarget) -> list[dict[str, Any]]:
             "connection": "local",
             "gather_facts": False,
             "vars": {"sop_awx_ee_image": "{{ lookup('ansible.builtin.env', 'SOP_EE_IMAGE') }}"},
-            "module_defaults": {
-                "group/awx.awx.controller": {
-                    "controller_host": "{{ lookup('ansible.builtin.env', 'CONTROLLER_HOST') }}",
-                }
-            },
             "tasks": tasks,
         }
     ]

@@ -23,6 +23,7 @@ from rich.console import Console
 from rich.table import Table
 
 from sop_runner import runner
+from sop_runner.awx import AwxExportError
 from sop_runner.catalog import Catalog, CatalogError, load_catalog
 from sop_runner.config import Config, ConfigError, load_config
 from sop_runner.due import DueItem, compute_due
@@ -48,9 +49,11 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 catalog_app = typer.Typer(help="The SOP catalog (activities, Mutu Baku, schedules).", no_args_is_help=True)
+awx_app = typer.Typer(help="AWX / Ansible Automation Platform as code.", no_args_is_help=True)
 records_app = typer.Typer(help="The maintenance records (list, show, export, verify).", no_args_is_help=True)
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(records_app, name="records")
+app.add_typer(awx_app, name="awx")
 
 
 # Extension point: the monthly reports live in sop_runner.reports (another part of the project).
@@ -72,7 +75,15 @@ _add_reports(app)
 
 out = Console()
 err = Console(stderr=True)
-USER_ERRORS = (ConfigError, CatalogError, RecordStoreError, InventoryError, VaultError, runner.RunError)
+USER_ERRORS = (
+    ConfigError,
+    CatalogError,
+    RecordStoreError,
+    InventoryError,
+    VaultError,
+    runner.RunError,
+    AwxExportError,
+)
 
 
 class UserError(Exception):
@@ -775,6 +786,40 @@ def config_cmd(as_json: Annotated[bool, typer.Option("--json")] = False) -> None
         return
     for k, v in cfg.to_dict().items():
         out.print(f"{k}: {v}", highlight=False)
+
+
+@awx_app.command("export")
+def awx_export_cmd(
+    court: Annotated[str, typer.Option(help="Court name used for the controller objects.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Playbook to write (awx.awx tasks).")],
+    scm_url: Annotated[str, typer.Option(help="Git URL of this repository as the controller sees it.")],
+    inventory_path: Annotated[
+        str, typer.Option(help="Inventory folder inside the repository, e.g. inventory/pn-xyz.")
+    ] = "inventory/example",
+    organization: Annotated[str, typer.Option()] = "Mahkamah Agung RI",
+    execution_environment: Annotated[str, typer.Option()] = "court-sop-ee",
+    records_path: Annotated[
+        str, typer.Option(help="Record store path on the execution nodes (persistent volume).")
+    ] = "/var/lib/sop/records.sqlite",
+) -> None:
+    """Write an awx.awx playbook creating the project, inventory, one job template per automated
+    SOP activity and its schedule (the catalog's RRULEs, as AWX accepts them)."""
+    from sop_runner.awx import AwxTarget, export
+
+    cfg = STATE.config()
+    catalog = _load(cfg)
+    target = AwxTarget(
+        court=court,
+        organization=organization,
+        scm_url=scm_url,
+        inventory_path=inventory_path,
+        execution_environment=execution_environment,
+        records_path=records_path,
+    )
+    path = export(catalog, target, out)
+    out_count = sum(1 for a in catalog.activities.values() if a.runnable)
+    err.print(f"{path}: {out_count} job templates", highlight=False)
+    typer.echo(str(path))
 
 
 def main() -> None:

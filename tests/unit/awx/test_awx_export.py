@@ -98,3 +98,54 @@ def test_rendered_playbook_passes_ansible_lint_production(tmp_path: Path, invent
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_sop_awx_export_command(tmp_path: Path) -> None:
+    out = tmp_path / "awx" / "pn-contoh.yml"
+    env = {
+        "PATH": str(Path(sys.executable).parent),
+        "HOME": str(tmp_path),
+        "SOP_RECORDS": str(tmp_path / "r.sqlite"),
+    }
+    args = [
+        sys.executable,
+        "-m",
+        "sop_runner.cli",
+        "awx",
+        "export",
+        "--court",
+        "PN Contoh",
+        "--out",
+        str(out),
+    ]
+    ok = subprocess.run(
+        [*args, "--scm-url", "https://git.example.invalid/court/sop.git"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert ok.returncode == 0, ok.stderr
+    assert ok.stdout.strip() == str(out) and out.is_file()
+    bad = tmp_path / "bad_catalog.yml"
+    bad.write_text("schedules:\n  hourly:\n    rrule: 'FREQ=MONTHLY;BYDAY=1MO'\n", encoding="utf-8")
+    fail = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sop_runner.cli",
+            "--catalog",
+            str(bad),
+            *args[3:],
+            "--out",
+            str(tmp_path / "x.yml"),
+            "--scm-url",
+            "https://git.example.invalid/x.git",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert fail.returncode == 2
+    assert fail.stderr.strip().startswith("sop: error: activity SIPP-1: AWX would reject")
+    assert len(fail.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "x.yml").exists()
