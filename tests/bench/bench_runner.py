@@ -72,6 +72,7 @@ def bench_overhead(runs: int) -> None:
             f"[overhead] sop run SIPP-1 (CLI + checks + ansible-runner)   : median {s:.2f} s over {runs} runs"
         )
         print(f"[overhead] ratio sop/plain = {s / p:.3f} wall (goal <= 1.03); overhead {s - p:+.2f} s")
+        print(f"RESULT | runner overhead, sop run vs plain ansible-playbook (wall) | {s / p:.3f} | <= 1.03")
         pc, sc = statistics.median(plain_cpu), statistics.median(sop_cpu)
         print(f"[overhead] CPU: plain {pc:.2f} s, sop {sc:.2f} s, ratio {sc / pc:.3f}")
 
@@ -167,6 +168,7 @@ def bench_verify(n: int) -> None:
             f"[verify] sop records verify, {n:,} records: {wall:.2f} s wall, {cpu:.2f} s CPU (goal <= 10 s), "
             f"{n / wall:,.0f} records/s"
         )
+        print(f"RESULT | records verify over {n:,} records | {wall:.2f} s | <= 10 s")
 
 
 def bench_due(keep: Path | None = None) -> None:
@@ -241,6 +243,9 @@ def bench_due(keep: Path | None = None) -> None:
             f"[due] sop due (CLI, 1,000 hosts, a year): first {times[0]:.2f} s (parses the inventory), "
             f"then median {statistics.median(times[1:]):.2f} s wall, {statistics.median(cpus[1:]):.2f} s CPU "
             f"(goal <= 1 s); {len(items)} due/overdue scopes"
+        )
+        print(
+            f"RESULT | sop due, 1,000 hosts, a year of records | {statistics.median(times[1:]):.2f} s | <= 1s"
         )
         from sop_runner.due import compute_due
 
