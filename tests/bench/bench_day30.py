@@ -60,7 +60,9 @@ def run(cfg: Path, extra_env: dict[str, str], store: Path) -> tuple[float, dict[
     )
     took = time.perf_counter() - t
     try:
-        stats: dict[str, Any] = json.loads(proc.stdout)["stats"]
+        # the json stdout callback prints one document; the sop_records callback adds lines after it
+        doc, _ = json.JSONDecoder().raw_decode(proc.stdout[proc.stdout.index("{") :])
+        stats: dict[str, Any] = doc["stats"]
     except (ValueError, KeyError):
         sys.stderr.write(proc.stdout[-4000:] + proc.stderr[-4000:])
         raise SystemExit(f"bench_day30: the run with {cfg} did not finish (exit {proc.returncode})") from None
