@@ -1,10 +1,13 @@
 """E.6 and F.2 against the lab: the archive snapshot's checksums verify with sha256sum, and the
 website backup in the nas repository restores to identical files and a loadable database."""
 
+import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+import yaml
 from labkit import ROOT, podman_exec
 from webkit import activity, set_site
 
@@ -27,7 +30,20 @@ def test_website_backup_restores():
         "database",
         "files",
     }
-    password = (ROOT / ".lab" / "secrets" / "web_restic_password").read_text().split()[0]
+    vault = subprocess.run(
+        [
+            str(Path(sys.executable).with_name("ansible-vault")),
+            "view",
+            "--vault-password-file",
+            str(ROOT / "lab" / "vault-password"),
+            str(ROOT / "inventory" / "lab" / "group_vars" / "web_servers" / "vault.yml"),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={k: v for k, v in os.environ.items() if not k.startswith("ANSIBLE_")},
+    ).stdout
+    password = yaml.safe_load(vault)["vault_lab_website_restic_password"]
     script = (
         'set -euo pipefail; export RESTIC_PASSWORD="$1" RESTIC_REPOSITORY="$2"; '
         "ssh_cmd='ssh -i /root/.ssh/restic_backup_ed25519 -o BatchMode=yes -o IdentitiesOnly=yes "
