@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import yaml
 from dateutil.rrule import rrulestr
@@ -61,8 +62,6 @@ def awx_rrule(rrule: str, timezone: str, first_year: int) -> str:
     if not any(p.upper().startswith("INTERVAL=") for p in parts):
         parts.insert(1, "INTERVAL=1")
     rule = ";".join(parts)
-    from zoneinfo import ZoneInfo
-
     tz = ZoneInfo(timezone)
     start = datetime(first_year, 1, 1, tzinfo=tz)
     first = rrulestr(rule, dtstart=start).after(start, inc=True)
