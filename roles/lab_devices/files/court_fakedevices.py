@@ -704,6 +704,26 @@ def nos_definition(dev: Device) -> dict:
     return {"name": f"court_{dev.name}", "initial_prompt": prompt, "commands": cmds}
 
 
+def ensure_ports_free(address: str, ports: list[int]) -> None:
+    """Refuse ports another process listens on.
+
+    fakenos binds with SO_REUSEPORT, so a second daemon (another checkout's lab, a forgotten
+    bench) would silently share the ports and answer half of the connections with its own
+    devices. A probe bind without SO_REUSEPORT fails on a port someone already holds.
+    """
+    import socket
+
+    for port in ports:
+        probe = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # TIME_WAIT is no owner
+        try:
+            probe.bind((address, port))
+        except OSError as exc:
+            raise OSError(f"{address}:{port} is already in use by another process ({exc.strerror})") from None
+        finally:
+            probe.close()
+
+
 def serve(config_path: str, state_dir: str) -> tuple[object, dict]:
     from fakenos import FakeNOS
     from fakenos.core.nos import Nos
@@ -713,6 +733,7 @@ def serve(config_path: str, state_dir: str) -> tuple[object, dict]:
     devices = config["devices"]
     if not devices:
         raise ValueError(f"{config_path}: no devices configured")
+    ensure_ports_free(config.get("address", "127.0.0.1"), [int(item["port"]) for item in devices])
     os.makedirs(state_dir, exist_ok=True)
     inventory: dict = {
         "default": {
