@@ -27,8 +27,9 @@ def test_second_daemon_on_a_held_port_fails_with_one_clear_line(tmp_path: Path) 
     (tmp_path / "devices.json").write_text(json.dumps(config))
     try:
         proc = subprocess.run(
-            [sys.executable, str(FAKEDEVICES), "serve", "--daemon", "--config", str(tmp_path / "devices.json"),
-             "--state-dir", str(tmp_path / "state"), "--pidfile", str(tmp_path / "pid"),
+            [sys.executable, str(FAKEDEVICES), "serve", "--daemon",
+             "--config", str(tmp_path / "devices.json"), "--state-dir", str(tmp_path / "state"),
+             "--pidfile", str(tmp_path / "pid"),
              "--log", str(tmp_path / "log")],
             capture_output=True, text=True, timeout=60,
         )  # fmt: skip
