@@ -64,53 +64,11 @@ first_backup:
   returned: always
 """
 
-from ansible.module_utils.basic import AnsibleModule  # noqa: E402
-from ansible.module_utils.court_net import configstore  # noqa: E402
+from ansible.module_utils.court_net.tasks import CONFIG_ARGUMENT_SPEC, run_module, store_config  # noqa: E402
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            device=dict(type="str", required=True),
-            config=dict(type="str", required=True),
-            backup_dir=dict(type="path", required=True),
-            keep=dict(type="int", default=60),
-        ),
-        supports_check_mode=True,
-    )
-    p = module.params
-    if not p["config"].strip():
-        module.fail_json(
-            msg=f"{p['device']}: the configuration read from the device is empty; nothing stored"
-        )
-    if p["keep"] < 1:
-        module.fail_json(msg=f"keep must be at least 1 (got {p['keep']})")
-    try:
-        before = (
-            configstore.read_text(f"{p['backup_dir']}/{p['device']}/config.txt") if module._diff else None
-        )
-        res = configstore.store(
-            p["backup_dir"], p["device"], p["config"], check_mode=module.check_mode, keep=p["keep"]
-        )
-    except (OSError, ValueError) as exc:
-        module.fail_json(msg=f"{p['device']}: cannot store the configuration in {p['backup_dir']}: {exc}")
-    result = dict(
-        changed=res["changed"],
-        path=res["path"],
-        history_path=res["history_path"],
-        lines_added=res["lines_added"],
-        lines_removed=res["lines_removed"],
-        first_backup=res["first_backup"],
-        config_diff=res["diff"],
-    )
-    if module._diff and res["changed"]:
-        result["diff"] = dict(
-            before=before or "",
-            after=p["config"],
-            before_header=f"{p['device']} (stored)",
-            after_header=f"{p['device']} (device)",
-        )
-    module.exit_json(**result)
+    run_module(CONFIG_ARGUMENT_SPEC, store_config)
 
 
 if __name__ == "__main__":

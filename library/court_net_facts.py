@@ -113,60 +113,11 @@ config:
   type: str
 """
 
-import os  # noqa: E402
-
-from ansible.module_utils.basic import AnsibleModule  # noqa: E402
-from ansible.module_utils.court_net import configstore  # noqa: E402
-from ansible.module_utils.court_net.collect import DeviceError, collect  # noqa: E402
-from ansible.module_utils.court_net.findings import device_findings, snapshot  # noqa: E402
+from ansible.module_utils.court_net.tasks import FACTS_ARGUMENT_SPEC, read_device, run_module  # noqa: E402
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            device=dict(type="str", required=True),
-            host=dict(type="str", required=True),
-            port=dict(type="int", default=22),
-            platform=dict(type="str", required=True, choices=["mikrotik_routeros", "cisco_ios"]),
-            username=dict(type="str", required=True),
-            password=dict(type="str", no_log=True),
-            key_file=dict(type="path", no_log=False),
-            enable_secret=dict(type="str", no_log=True),
-            timeout=dict(type="int", default=20),
-            backup=dict(type="bool", default=True),
-            mask_secrets=dict(type="bool", default=True),
-            state_file=dict(type="path"),
-            update_state=dict(type="bool", default=True),
-            thresholds=dict(type="dict", default={}),
-            ports=dict(type="dict", default={}),
-        ),
-        supports_check_mode=True,
-    )
-    p = module.params
-    if p["timeout"] < 1:
-        module.fail_json(msg=f"{p['device']}: timeout must be at least 1 second (got {p['timeout']})")
-    for name, want in p["ports"].items():
-        if not isinstance(want, dict):
-            module.fail_json(msg=f"{p['device']}: ports.{name} must be a mapping like {{expect_up: true}}")
-    try:
-        facts, config, _raw = collect(p)
-    except DeviceError as exc:
-        module.fail_json(msg=f"{p['device']}: {exc}", error_kind=exc.kind, device_name=p["device"])
-
-    previous = configstore.load_snapshot(p["state_file"]) if p["state_file"] else None
-    findings = device_findings(p["device"], facts, previous, p["thresholds"], p["ports"])
-    if p["state_file"] and p["update_state"] and not module.check_mode:
-        try:
-            configstore.save_snapshot(p["state_file"], snapshot(facts))
-        except OSError as exc:
-            module.fail_json(
-                msg=f"{p['device']}: cannot write the state file {p['state_file']}: {exc.strerror}"
-            )
-    result = dict(changed=False, device=facts, findings=findings, compared_with_previous=previous is not None)
-    if p["backup"]:
-        result["config"] = config
-    result["state_file"] = p["state_file"] and os.path.abspath(p["state_file"])
-    module.exit_json(**result)
+    run_module(FACTS_ARGUMENT_SPEC, read_device)
 
 
 if __name__ == "__main__":

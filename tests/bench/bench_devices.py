@@ -7,8 +7,12 @@ writes a throw-away inventory for them and times side by side:
 - ``playbooks/network_health.yml`` on 1 device and on all 50 (forks = 50): what an operator runs;
 - the collection engine alone (module_utils/court_net, one thread per device): 1 vs 50;
 - Ansible's own floor on the same inventory: a playbook with as many trivial tasks per host as
-  the role runs (argument check, two module calls, set_stats) and no device I/O, 1 vs 50. On a
-  2-core machine this per-host process overhead, not the devices, decides the playbook ratio.
+  the role runs (argument check, device read and configuration store in the worker, set_stats)
+  and no device I/O, 1 vs 50: what Ansible's per-host, per-task cost adds on this machine.
+
+court_net_facts and court_net_config run as action plugins in Ansible's worker on the control
+node (plugins/action/): as modules, each of them started a Python process per device, and on a
+2-core machine 100 such starts, not the devices, decided the playbook ratio (5-12x).
 
 Run: ``python tests/bench/bench_devices.py [--devices 50]`` (prints RESULT lines; exits 1 if the
 playbook ratio is over the goal). Only loopback is used.
@@ -124,11 +128,11 @@ FLOOR_PLAYBOOK = """\
   gather_facts: false
   tasks:
     - name: Stand-in for the argument check
-      ansible.builtin.ping:
-    - name: Stand-in for the device read
-      ansible.builtin.ping:
-    - name: Stand-in for the configuration store
-      ansible.builtin.ping:
+      ansible.builtin.debug: {msg: x}
+    - name: Stand-in for the device read (action plugin in the worker)
+      ansible.builtin.debug: {msg: x}
+    - name: Stand-in for the configuration store (action plugin in the worker)
+      ansible.builtin.debug: {msg: x}
     - name: Hand a result over
       ansible.builtin.set_stats:
         per_host: true
