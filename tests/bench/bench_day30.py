@@ -34,6 +34,7 @@ roles_path = {root}/roles
 library = {root}/library
 module_utils = {root}/module_utils
 callback_plugins = {root}/plugins/callback
+action_plugins = {root}/plugins/action
 callbacks_enabled = sop_records
 vault_password_file = {root}/lab/vault-password
 interpreter_python = auto_silent
