@@ -832,13 +832,13 @@ def main() -> None:
         sys.exit(2)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
-    except Exception as exc:  # click usage errors
-        import click
-
-        if isinstance(exc, click.exceptions.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        if isinstance(exc, click.exceptions.Abort):
+    except Exception as exc:  # click usage errors; typer may bring its own copy of click
+        name = type(exc).__name__
+        show = getattr(exc, "show", None)
+        if callable(show) and isinstance(getattr(exc, "exit_code", None), int):
+            show()  # usage line and one "Error: …" line
+            sys.exit(exc.exit_code)  # type: ignore[attr-defined]
+        if name == "Abort":
             sys.exit(130)
         raise
 

@@ -143,3 +143,17 @@ def test_unknown_activity_and_manual_activity_cannot_run() -> None:
     with pytest.raises(CatalogError, match="sop log SIPP-4"):
         cat.resolve("SIPP-4")
     assert [a.id for a in cat.resolve("SIPP-1")] == ["SIPP-1"]
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [(["records", "export"], "Missing argument 'dest'"), (["nosuch"], "No such command 'nosuch'")],
+)
+def test_command_line_mistakes_give_usage_and_one_error_line(args: list[str], expected: str) -> None:
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-m", "sop_runner.cli", *args], capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    assert [line for line in proc.stderr.splitlines() if line.startswith("Error:")] == [f"Error: {expected}."]
