@@ -80,14 +80,14 @@ def test_control_node_off_for_a_week(catalog: Catalog, store: RecordStore) -> No
     assert sipp1.state == "overdue"
     assert sipp1.missed_slots == 7 * 24  # 07:05 each hour for a week
     assert sipp1.trigger == "catch-up"
-    assert _item(items, "SIPP-2", "backup_targets").state == "overdue"
+    assert _item(items, "SIPP-2", "sipp_servers").state == "overdue"
     assert _item(items, "F.1", "web_servers").missed_slots == 7
     # the catch-up run happens once, then nothing is due any more
     _run(store, "SIPP-1", back, {"sipp": "ok"})
     _run(store, "SIPP-2", back, {"sipp": "ok", "nas": "ok"})
     _run(store, "F.1", back, {"web": "ok"})
     items = compute_due(catalog, store.last_host_runs(), GROUPS, back + timedelta(minutes=1))
-    for act, scope in (("SIPP-1", "sipp_servers"), ("SIPP-2", "backup_targets"), ("F.1", "web_servers")):
+    for act, scope in (("SIPP-1", "sipp_servers"), ("SIPP-2", "sipp_servers"), ("F.1", "web_servers")):
         assert _item(items, act, scope).state == "ok"
 
 
