@@ -45,7 +45,8 @@ def parse_results(output: str) -> list[tuple[str, str, str]]:
         if line.startswith("RESULT |"):
             parts = [p.strip() for p in line.split("|")[1:]]
             parts += [""] * (3 - len(parts))
-            rows.append((parts[0], parts[1], parts[2]))
+            # a "|" inside the description (a shell pipe) stays in it: figure and goal are last
+            rows.append(("|".join(parts[:-2]), parts[-2], parts[-1]))
     return rows
 
 
