@@ -130,3 +130,29 @@ def run_in_worker(argument_spec: dict, task, args: dict, check_mode: bool, diff:
     except TaskFailed as exc:
         result = dict(failed=True, changed=False, msg=str(exc), **exc.extra)
     return remove_values(result, validated._no_log_values)
+
+
+def action_class(argument_spec: dict, task):
+    """The ActionModule class of plugins/action/court_net_*.py (control node only: ActionBase is
+    imported here, never in a module process)."""
+    from ansible.plugins.action import ActionBase
+
+    class ActionModule(ActionBase):
+        TRANSFERS_FILES = False
+        _supports_check_mode = True
+        _supports_async = False
+
+        def run(self, tmp=None, task_vars=None):
+            result = super().run(tmp, task_vars)
+            result.update(
+                run_in_worker(
+                    argument_spec,
+                    task,
+                    self._task.args,
+                    check_mode=bool(self._task.check_mode),
+                    diff=bool(self._task.diff),
+                )
+            )
+            return result
+
+    return ActionModule

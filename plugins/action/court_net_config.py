@@ -7,26 +7,9 @@ from __future__ import annotations
 
 import ansible.module_utils
 from ansible import constants as C
-from ansible.plugins.action import ActionBase
 
-for _path in C.DEFAULT_MODULE_UTILS_PATH:
-    if _path not in ansible.module_utils.__path__:
-        ansible.module_utils.__path__.append(_path)
+ansible.module_utils.__path__.extend(p for p in C.DEFAULT_MODULE_UTILS_PATH if p not in ansible.module_utils.__path__)
 
-from ansible.module_utils.court_net.tasks import CONFIG_ARGUMENT_SPEC, run_in_worker, store_config  # noqa: E402
+from ansible.module_utils.court_net.tasks import CONFIG_ARGUMENT_SPEC, action_class, store_config  # noqa: E402
 
-
-class ActionModule(ActionBase):
-    TRANSFERS_FILES = False
-    _supports_check_mode = True
-    _supports_async = False
-
-    def run(self, tmp=None, task_vars=None):
-        result = super().run(tmp, task_vars)
-        result.update(
-            run_in_worker(
-                CONFIG_ARGUMENT_SPEC, store_config, self._task.args,
-                check_mode=bool(self._task.check_mode), diff=bool(self._task.diff),
-            )
-        )  # fmt: skip
-        return result
+ActionModule = action_class(CONFIG_ARGUMENT_SPEC, store_config)

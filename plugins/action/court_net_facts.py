@@ -11,28 +11,11 @@ from __future__ import annotations
 
 import ansible.module_utils
 from ansible import constants as C
-from ansible.plugins.action import ActionBase
 
 # The project's module_utils folder (ansible.cfg: module_utils) becomes importable here too.
-for _path in C.DEFAULT_MODULE_UTILS_PATH:
-    if _path not in ansible.module_utils.__path__:
-        ansible.module_utils.__path__.append(_path)
+ansible.module_utils.__path__.extend(p for p in C.DEFAULT_MODULE_UTILS_PATH if p not in ansible.module_utils.__path__)
 
 import netmiko  # noqa: E402,F401  (imported once in the main process, shared by the forks)
-from ansible.module_utils.court_net.tasks import FACTS_ARGUMENT_SPEC, read_device, run_in_worker  # noqa: E402
+from ansible.module_utils.court_net.tasks import FACTS_ARGUMENT_SPEC, action_class, read_device  # noqa: E402
 
-
-class ActionModule(ActionBase):
-    TRANSFERS_FILES = False
-    _supports_check_mode = True
-    _supports_async = False
-
-    def run(self, tmp=None, task_vars=None):
-        result = super().run(tmp, task_vars)
-        result.update(
-            run_in_worker(
-                FACTS_ARGUMENT_SPEC, read_device, self._task.args,
-                check_mode=bool(self._task.check_mode), diff=bool(self._task.diff),
-            )
-        )  # fmt: skip
-        return result
+ActionModule = action_class(FACTS_ARGUMENT_SPEC, read_device)
