@@ -832,13 +832,11 @@ def main() -> None:
         sys.exit(2)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
-    except Exception as exc:  # click usage errors; typer may bring its own copy of click
-        name = type(exc).__name__
-        show = getattr(exc, "show", None)
-        if callable(show) and isinstance(getattr(exc, "exit_code", None), int):
-            show()  # usage line and one "Error: …" line
+    except Exception as exc:  # click usage errors; typer 0.29 brings its own copy of click
+        if callable(getattr(exc, "show", None)) and isinstance(getattr(exc, "exit_code", None), int):
+            exc.show()  # type: ignore[attr-defined]  # usage line and one "Error: …" line
             sys.exit(exc.exit_code)  # type: ignore[attr-defined]
-        if name == "Abort":
+        if type(exc).__name__ == "Abort":
             sys.exit(130)
         raise
 
