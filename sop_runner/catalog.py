@@ -17,17 +17,21 @@ Public API:
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
+import os
 import re
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import jsonschema
 import yaml
 from dateutil.rrule import rrulestr
+
+if TYPE_CHECKING:
+    import jsonschema
 
 GROUPS = ("hourly", "daily", "day30", "all")
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -182,17 +186,59 @@ def packaged_catalog_path() -> Path:
     return Path(str(resources.files("sop_runner") / "data" / "catalog.yml"))
 
 
+def _schema_text() -> str:
+    return (resources.files("sop_runner") / "data" / "catalog.schema.json").read_text(encoding="utf-8")
+
+
 def _schema() -> dict[str, Any]:
-    text = (resources.files("sop_runner") / "data" / "catalog.schema.json").read_text(encoding="utf-8")
-    schema: dict[str, Any] = json.loads(text)
+    schema: dict[str, Any] = json.loads(_schema_text())
     return schema
 
 
-def _read_yaml(path: Path) -> dict[str, Any]:
+VALIDATED_MARKER = ".catalog-validated"
+
+
+def _inputs_digest(texts: list[tuple[Path, str]]) -> str:
+    """Return the sha256 over the schema and the catalog files (names and contents)."""
+    h = hashlib.sha256(_schema_text().encode())
+    for path, text in texts:
+        h.update(b"\0" + str(path).encode() + b"\0" + text.encode())
+    return h.hexdigest()
+
+
+def _validated_before(cache_dir: Path | None, digest: str) -> bool:
+    if cache_dir is None:
+        return False
     try:
-        text = path.read_text(encoding="utf-8")
+        return (cache_dir / VALIDATED_MARKER).read_text(encoding="ascii").strip() == digest
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
+def _remember_validated(cache_dir: Path | None, digest: str) -> None:
+    """Write the digest of a catalog that passed every check (atomically; best effort)."""
+    if cache_dir is None or not cache_dir.is_dir():
+        return
+    tmp = cache_dir / f"{VALIDATED_MARKER}.{os.getpid()}"
+    try:
+        tmp.write_text(digest + "\n", encoding="ascii")
+        tmp.replace(cache_dir / VALIDATED_MARKER)
+    except OSError:
+        tmp.unlink(missing_ok=True)
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
     except OSError as exc:
         raise CatalogError(f"catalog {path}: cannot read ({exc.strerror})") from None
+    except UnicodeDecodeError:
+        raise CatalogError(f"catalog {path}: not UTF-8 text") from None
+
+
+def _read_yaml(path: Path, text: str | None = None) -> dict[str, Any]:
+    if text is None:
+        text = _read_text(path)
     try:
         data = yaml.load(text, Loader=_YAML_LOADER)  # noqa: S506 - a safe loader (C if available)
     except yaml.YAMLError as exc:
@@ -226,6 +272,8 @@ def _describe(error: jsonschema.ValidationError, data: dict[str, Any]) -> str:
 
 
 def _validate_schema(data: dict[str, Any], origin: str) -> None:
+    import jsonschema  # only when the catalog changed since it was last validated (60 ms import)
+
     validator = jsonschema.Draft202012Validator(_schema())
     errors = sorted(validator.iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
     if errors:
@@ -260,17 +308,25 @@ def _merge(base: dict[str, Any], over: dict[str, Any], origin: str, origins: dic
         raise CatalogError(f"catalog {origin}: unknown top-level field(s): {', '.join(sorted(unknown))}")
 
 
-def load_catalog(overrides: list[Path] | tuple[Path, ...] = ()) -> Catalog:
+def load_catalog(overrides: list[Path] | tuple[Path, ...] = (), *, cache_dir: Path | None = None) -> Catalog:
     """Load the packaged catalog, merge the override files in order, validate, and return it.
 
     Raise :class:`CatalogError` (one line: file, activity, field, problem) when a file is
     unreadable, not YAML, fails the schema, names an unknown schedule or source, has an
     unreadable "waktu", duplicates an id, or an automated activity lacks a playbook or a
     ``produced_by``.
+
+    With ``cache_dir`` (the record store's folder), the sha256 of schema and files of the last
+    catalog that passed is kept there, and the JSON-schema step is skipped while the files are
+    byte for byte the same; every other check runs each time.
     """
     packaged = packaged_catalog_path()
-    data = _read_yaml(packaged)
-    _validate_schema(data, str(packaged))
+    texts = [(p, _read_text(p)) for p in (packaged, *map(Path, overrides))]
+    digest = _inputs_digest(texts)
+    validated = _validated_before(cache_dir, digest)
+    data = _read_yaml(packaged, texts[0][1])
+    if not validated:
+        _validate_schema(data, str(packaged))
     origins = {a["id"]: str(packaged) for a in data["activities"]}
     seen: set[str] = set()
     for a in data["activities"]:
@@ -278,10 +334,12 @@ def load_catalog(overrides: list[Path] | tuple[Path, ...] = ()) -> Catalog:
             raise CatalogError(f"catalog {packaged}: activity {a['id']}: duplicate id")
         seen.add(a["id"])
     files = [str(packaged)]
-    for path in overrides:
-        over = _read_yaml(Path(path))
+    for path, text in texts[1:]:
+        over = _read_yaml(path, text)
         _merge(data, over, str(path), origins)
         files.append(str(path))
+        if validated:
+            continue
         try:
             _validate_schema(data, str(path))
         except CatalogError as exc:
@@ -346,6 +404,8 @@ def load_catalog(overrides: list[Path] | tuple[Path, ...] = ()) -> Catalog:
             enabled=a.get("enabled", True),
             origin=origin,
         )
+    if not validated:
+        _remember_validated(cache_dir, digest)
     return Catalog(
         version=data["version"],
         timezone=data["timezone"],

@@ -107,6 +107,15 @@ def plan(
     return [PlannedRun(pb, ids, limit) for pb, ids in by_pb.items()], warnings
 
 
+def _project_setting(cfg: Config, section: str, key: str) -> str:
+    """Return a setting of the project's ansible.cfg ('' when absent or unreadable)."""
+    parser = configparser.ConfigParser(interpolation=None)
+    with contextlib.suppress(OSError, configparser.Error):
+        parser.read(cfg.project_dir / "ansible.cfg")
+        return parser.get(section, key, fallback="").strip()
+    return ""
+
+
 def vault_password_file(cfg: Config) -> Path | None:
     """Return the vault password file ansible-playbook will use: sop's own setting, else
     ``ANSIBLE_VAULT_PASSWORD_FILE``, else ``vault_password_file`` of the project's ansible.cfg."""
@@ -114,14 +123,8 @@ def vault_password_file(cfg: Config) -> Path | None:
         return cfg.vault_password_file
     if os.environ.get("ANSIBLE_VAULT_PASSWORD_FILE"):
         return Path(os.environ["ANSIBLE_VAULT_PASSWORD_FILE"]).expanduser()
-    parser = configparser.ConfigParser(interpolation=None)
-    cfg_file = cfg.project_dir / "ansible.cfg"
-    with contextlib.suppress(OSError, configparser.Error):
-        parser.read(cfg_file)
-        value = parser.get("defaults", "vault_password_file", fallback="").strip()
-        if value:
-            return (cfg.project_dir / Path(value).expanduser()).absolute()
-    return None
+    value = _project_setting(cfg, "defaults", "vault_password_file")
+    return (cfg.project_dir / Path(value).expanduser()).absolute() if value else None
 
 
 def preflight(cfg: Config) -> Scrubber:
@@ -152,6 +155,12 @@ def _child_env(cfg: Config, run_id: str, trigger: str) -> dict[str, str]:
         "SOP_RUN_ID": run_id,
         "SOP_VIA": "sop-run",
         "SOP_TRIGGER": trigger,
+        # ansible-runner turns host key checking off unless it is set: keep what the project's
+        # ansible.cfg (or the operator's environment) says, as plain ansible-playbook would.
+        "ANSIBLE_HOST_KEY_CHECKING": os.environ.get(
+            "ANSIBLE_HOST_KEY_CHECKING",
+            _project_setting(cfg, "defaults", "host_key_checking") or "True",
+        ),
         **({"ANSIBLE_VAULT_PASSWORD_FILE": str(cfg.vault_password_file)} if cfg.vault_password_file else {}),
     }
 
@@ -232,6 +241,10 @@ def run_playbook(
             envvars=_child_env(cfg, run_id, trigger),
             ident="run",
             quiet=True,
+            # ansible-runner's default ("jsonfile") points the fact cache into this run's artifact
+            # dir, removed below: every run would gather facts again. Any other value leaves the
+            # project's ansible.cfg fact cache in force, as for plain ansible-playbook.
+            fact_cache_type="ansible.cfg",
             event_handler=handler,
             settings={"suppress_ansible_output": True, "job_timeout": 0},
         )
@@ -277,6 +290,7 @@ def run_utility_playbook(
             cmdline="--check" if check else None,
             envvars=env,
             quiet=False,
+            fact_cache_type="ansible.cfg",  # as in run_playbook: the project's fact cache
         )
         return int(r.rc if r.rc is not None else 1)
     finally:

@@ -105,7 +105,7 @@ class CallbackModule(CallbackBase):
         inventories = [i for i in (args.get("inventory") or []) if i and Path(i).exists()]
         try:
             cfg = load_config(inventory=inventories[0] if inventories else None)
-            self._catalog = load_catalog(cfg.catalog)
+            self._catalog = load_catalog(cfg.catalog, cache_dir=cfg.records.parent)
         except (ConfigError, CatalogError) as exc:
             self._warn(f"no records will be written: {exc}")
             return

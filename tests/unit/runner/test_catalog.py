@@ -157,3 +157,20 @@ def test_command_line_mistakes_give_usage_and_one_error_line(args: list[str], ex
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
     assert [line for line in proc.stderr.splitlines() if line.startswith("Error:")] == [f"Error: {expected}."]
+
+
+def test_validated_catalog_is_remembered_and_a_changed_file_is_validated_again(tmp_path: Path) -> None:
+    over = tmp_path / "court.yml"
+    over.write_text("activities:\n  - id: SIPP-1\n    pelaksana: [Operator TI]\n", encoding="utf-8")
+    cat = load_catalog([over], cache_dir=tmp_path)
+    marker = tmp_path / ".catalog-validated"
+    assert marker.is_file() and cat.get("SIPP-1").pelaksana == ("Operator TI",)
+    assert load_catalog([over], cache_dir=tmp_path).get("SIPP-1").pelaksana == ("Operator TI",)
+    # the same file changed to something the schema refuses: validated again, refused
+    over.write_text("activities:\n  - id: SIPP-1\n    pelaksana: Operator TI\n", encoding="utf-8")
+    with pytest.raises(CatalogError, match=r"court.yml: activity SIPP-1: field 'pelaksana'"):
+        load_catalog([over], cache_dir=tmp_path)
+    # a marker that does not match (edited, another catalog) never skips validation
+    marker.write_text("0" * 64 + "\n", encoding="ascii")
+    with pytest.raises(CatalogError, match="pelaksana"):
+        load_catalog([over], cache_dir=tmp_path)

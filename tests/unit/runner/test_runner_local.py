@@ -15,7 +15,7 @@ from pathlib import Path
 
 from sop_runner.records import RecordStore
 
-from .conftest import VAULT_SECRET, Court, make_court
+from .conftest import TEST_PLAYBOOK, VAULT_SECRET, Court, make_court
 
 SHAPE_KEYS = {
     "activity_id",
@@ -107,6 +107,26 @@ def _one_line_error(res, needle: str) -> None:  # type: ignore[no-untyped-def]
     lines = [ln for ln in res.stderr.splitlines() if ln.strip()]
     assert len(lines) == 1, res.stderr
     assert lines[0].startswith("sop: error: ") and needle in lines[0], lines[0]
+
+
+def test_sop_run_uses_the_ansible_settings_of_a_plain_run(court_ok: Court, tmp_path: Path) -> None:
+    """ansible-runner on its own turns host key checking off and moves the fact cache into the
+    run's (deleted) artifact folder; under `sop run` the project's settings must hold."""
+    settings = {}
+    for how in ("plain", "sop"):
+        dump = tmp_path / f"settings-{how}.json"
+        env = {"TEST_SETTINGS_FILE": str(dump)}
+        r = (
+            court_ok.ansible_playbook(TEST_PLAYBOOK, extra_env=env)
+            if how == "plain"
+            else court_ok.sop("run", "SIPP-1", extra_env=env)
+        )
+        assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
+        settings[how] = json.loads(dump.read_text())
+    assert settings["sop"] == settings["plain"]
+    assert settings["sop"]["host_key_checking"] is True
+    assert settings["sop"]["cache_plugin"] == "jsonfile"
+    assert settings["sop"]["cache_connection"].endswith(".cache/facts")
 
 
 def test_faults_are_one_line_and_write_nothing(court_ok: Court, tmp_path: Path) -> None:
