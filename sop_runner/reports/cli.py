@@ -1,6 +1,6 @@
 """`sop report …`, `sop request …` and `sop complaint …`: reports and ledgers on the command line.
 
-Three typer apps, mounted by ``sop_runner/cli.py``: :data:`app` (``sop report``),
+Three click groups, mounted by ``sop_runner/cli.py``: :data:`app` (``sop report``),
 :data:`request_app` (``sop request``, the B.1→B.7 service-request flow) and
 :data:`complaint_app` (``sop complaint``, the SIPP problem book). Every user error is one line
 on stderr and exit code 2; nothing is half-written (files go through a temporary name).
@@ -12,10 +12,11 @@ import datetime as dt
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, NoReturn, TypeVar
+from typing import Any, NoReturn, TypeVar
 from zoneinfo import ZoneInfo
 
-import typer
+import click
+from click.exceptions import Exit
 
 from sop_runner.catalog import Catalog, CatalogError, load_catalog
 from sop_runner.config import Config, ConfigError, load_config
@@ -25,14 +26,26 @@ from sop_runner.records import RecordStore, RecordStoreError, utcnow
 from sop_runner.reports.court import CourtInfo
 from sop_runner.reports.errors import ReportError
 
-app = typer.Typer(
-    help="Laporan: monthly Laporan Situasi Kondisi, yearly Jadwal Pemeliharaan (C.1).", no_args_is_help=True
+
+class _OrderedGroup(click.Group):
+    """A command group that lists its commands in the order they were added."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(self.commands)
+
+
+app = _OrderedGroup(
+    "report",
+    help="Laporan: monthly Laporan Situasi Kondisi, yearly Jadwal Pemeliharaan (C.1).",
+    no_args_is_help=True,
 )
-request_app = typer.Typer(
+request_app = _OrderedGroup(
+    "request",
     help="Permintaan layanan TI: B.1 receive → … → B.7 execute (1-day standard per step).",
     no_args_is_help=True,
 )
-complaint_app = typer.Typer(
+complaint_app = _OrderedGroup(
+    "complaint",
     help="Buku riwayat permasalahan SIPP: SIPP-4 complaint → SIPP-5 report → SIPP-7 solved.",
     no_args_is_help=True,
 )
@@ -40,22 +53,23 @@ complaint_app = typer.Typer(
 USER_ERRORS = (ReportError, LedgerError, RecordStoreError, CatalogError, ConfigError, NotifyError)
 T = TypeVar("T")
 
-RecordsOpt = Annotated[Path | None, typer.Option("--records", help="record store (default: from sop config)")]
-InventoryOpt = Annotated[
-    Path | None, typer.Option("--inventory", "-i", help="inventory (default: from sop config)")
-]
-OperatorOpt = Annotated[
-    str | None, typer.Option("--operator", help="Pelaksana: who did it (default: login name)")
-]
-AtOpt = Annotated[
-    str | None, typer.Option("--at", help="when it was done, ISO 8601 (default: now; no zone = court's)")
-]
-AttachOpt = Annotated[list[Path] | None, typer.Option("--attach", help="attachment file (repeatable)")]
+# Options most commands share.
+_PATH = click.Path(path_type=Path)
+records_opt = click.option("--records", type=_PATH, help="record store (default: from sop config)")
+inventory_opt = click.option("--inventory", "-i", type=_PATH, help="inventory (default: from sop config)")
+operator_opt = click.option("--operator", help="Pelaksana: who did it (default: login name)")
+at_opt = click.option("--at", help="when it was done, ISO 8601 (default: now; no zone = court's)")
+attach_opt = click.option("--attach", type=_PATH, multiple=True, help="attachment file (repeatable)")
+out_opt = click.option("--out", "-o", type=_PATH, help="output directory (default: <records>/reports)")
+court_opt = click.option("--court", "court_file", type=_PATH, help="court letterhead/signatories YAML")
+pdf_opt = click.option(
+    "--pdf/--no-pdf", default=True, show_default=True, help="also print the PDF with headless Chromium"
+)
 
 
 def _fail(message: str) -> NoReturn:
-    typer.echo(f"sop: error: {message}", err=True)
-    raise typer.Exit(2)
+    click.echo(f"sop: error: {message}", err=True)
+    raise Exit(2)
 
 
 def _guard(fn: Callable[[], T]) -> T:
@@ -65,13 +79,12 @@ def _guard(fn: Callable[[], T]) -> T:
         _fail(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
 
 
-def _config(
-    ctx: typer.Context, records: Path | None, inventory: Path | None, operator: str | None = None
-) -> Config:
+def _config(records: Path | None, inventory: Path | None, operator: str | None = None) -> Config:
     """Return the effective config: this command's options over the global ``sop`` options
-    (``sop --records … report …``, kept by the main CLI) over environment and config file."""
-    main_cli = sys.modules.get("sop_runner.cli")
-    state = getattr(main_cli, "STATE", None)
+    (``sop --records … report …``, kept by the main CLI as the click context's object) over
+    environment and config file."""
+    ctx = click.get_current_context(silent=True)
+    state = ctx.obj if ctx is not None else None
     if state is not None and hasattr(state, "config"):
         cfg: Config = state.config(records=records, inventory=inventory, operator=operator)
         return cfg
@@ -110,23 +123,26 @@ def _when(text: str | None, tz: str, option: str = "--at") -> dt.datetime | None
 
 
 @app.command("monthly")
+@click.argument("month", metavar="month", help="YYYY-MM (e.g. 2026-11)")
+@out_opt
+@court_opt
+@pdf_opt
+@click.option(
+    "--record/--no-record",
+    default=True,
+    show_default=True,
+    help="record the report as the SOP output it is",
+)
+@records_opt
+@inventory_opt
 def monthly_cmd(
-    ctx: typer.Context,
-    month: Annotated[str, typer.Argument(help="YYYY-MM (e.g. 2026-11)")],
-    out: Annotated[
-        Path | None, typer.Option("--out", "-o", help="output directory (default: <records>/reports)")
-    ] = None,
-    court_file: Annotated[
-        Path | None, typer.Option("--court", help="court letterhead/signatories YAML")
-    ] = None,
-    pdf: Annotated[
-        bool, typer.Option("--pdf/--no-pdf", help="also print the PDF with headless Chromium")
-    ] = True,
-    record: Annotated[
-        bool, typer.Option("--record/--no-record", help="record the report as the SOP output it is")
-    ] = True,
-    records: RecordsOpt = None,
-    inventory: InventoryOpt = None,
+    month: str,
+    out: Path | None,
+    court_file: Path | None,
+    pdf: bool,
+    record: bool,
+    records: Path | None,
+    inventory: Path | None,
 ) -> None:
     """Laporan Situasi Kondisi for one month (HTML and PDF); prints the paths written.
 
@@ -136,7 +152,7 @@ def monthly_cmd(
     from sop_runner.reports.build import MONTHLY_REPORT_ACTIVITIES, build_monthly_report, record_report
 
     def run() -> list[Path]:
-        cfg = _config(ctx, records, inventory)
+        cfg = _config(records, inventory)
         if not cfg.records.exists():
             raise ReportError(
                 f"record store {cfg.records} does not exist: run the SOP activities first (sop run …)"
@@ -169,27 +185,27 @@ def monthly_cmd(
             return paths
 
     for path in _guard(run):
-        typer.echo(str(path))
+        click.echo(str(path))
 
 
 @app.command("schedule")
+@click.argument("year", metavar="year", type=int, help="the year, e.g. 2027")
+@out_opt
+@court_opt
+@pdf_opt
+@click.option(
+    "--record/--no-record", default=True, show_default=True, help="record the schedule as the C.1 output"
+)
+@records_opt
+@inventory_opt
 def schedule_cmd(
-    ctx: typer.Context,
-    year: Annotated[int, typer.Argument(help="the year, e.g. 2027")],
-    out: Annotated[
-        Path | None, typer.Option("--out", "-o", help="output directory (default: <records>/reports)")
-    ] = None,
-    court_file: Annotated[
-        Path | None, typer.Option("--court", help="court letterhead/signatories YAML")
-    ] = None,
-    pdf: Annotated[
-        bool, typer.Option("--pdf/--no-pdf", help="also print the PDF with headless Chromium")
-    ] = True,
-    record: Annotated[
-        bool, typer.Option("--record/--no-record", help="record the schedule as the C.1 output")
-    ] = True,
-    records: RecordsOpt = None,
-    inventory: InventoryOpt = None,
+    year: int,
+    out: Path | None,
+    court_file: Path | None,
+    pdf: bool,
+    record: bool,
+    records: Path | None,
+    inventory: Path | None,
 ) -> None:
     """Jadwal Pemeliharaan (C.1) for a year from the catalog's RRULEs: ICS, HTML and PDF.
 
@@ -197,7 +213,7 @@ def schedule_cmd(
     from sop_runner.reports.build import SCHEDULE_REPORT_ACTIVITIES, build_schedule, record_report
 
     def run() -> list[Path]:
-        cfg = _config(ctx, records, inventory)
+        cfg = _config(records, inventory)
         started = utcnow()
         catalog = _catalog(cfg)
         paths = build_schedule(
@@ -218,33 +234,29 @@ def schedule_cmd(
         return paths
 
     for path in _guard(run):
-        typer.echo(str(path))
+        click.echo(str(path))
 
 
 @app.command("notify")
-def notify_cmd(
-    ctx: typer.Context,
-    config_file: Annotated[
-        Path | None, typer.Option("--config", help="notify YAML (default: <inventory>/notify.yml)")
-    ] = None,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="print the messages, send nothing")] = False,
-    records: RecordsOpt = None,
-    inventory: InventoryOpt = None,
-) -> None:
+@click.option("--config", "config_file", type=_PATH, help="notify YAML (default: <inventory>/notify.yml)")
+@click.option("--dry-run", is_flag=True, help="print the messages, send nothing")
+@records_opt
+@inventory_opt
+def notify_cmd(config_file: Path | None, dry_run: bool, records: Path | None, inventory: Path | None) -> None:
     """Send notifications (Apprise) for failed runs, high findings and overdue activities since
     the last call; prints how many messages were sent."""
     from sop_runner.notify import NotifyConfig, notify_since_last
 
     def run() -> int:
-        cfg = _config(ctx, records, inventory)
+        cfg = _config(records, inventory)
         path = config_file or cfg.inventory_dir / "notify.yml"
         if not path.is_file():
             raise ReportError(f"no notification config {path}: create it (urls: [...]) or give --config")
         ncfg = NotifyConfig.load(path)
         with _store(cfg, readonly=False) as store:
-            return notify_since_last(store, _catalog(cfg), ncfg, dry_run=dry_run, echo=typer.echo)
+            return notify_since_last(store, _catalog(cfg), ncfg, dry_run=dry_run, echo=click.echo)
 
-    typer.echo(f"{_guard(run)} notification(s) {'prepared' if dry_run else 'sent'}")
+    click.echo(f"{_guard(run)} notification(s) {'prepared' if dry_run else 'sent'}")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -254,37 +266,46 @@ def notify_cmd(
 def _print_request(req: ServiceRequest, tz: str) -> None:
     zone = ZoneInfo(tz)
     flag = " TERLAMBAT" if req.overdue else ""
-    typer.echo(
+    click.echo(
         f"{req.request_id}  {req.title}  (pemohon: {req.requester}; prioritas: {req.priority or '-'}){flag}"
     )
     for s in req.steps:
         if s.done_at:
             when = s.done_at.astimezone(zone).strftime("%Y-%m-%d %H:%M")
-            typer.echo(f"  {s.step}  {when}  {s.operator:<12} {s.verdict or '-':<15} {s.note}")
+            click.echo(f"  {s.step}  {when}  {s.operator:<12} {s.verdict or '-':<15} {s.note}")
         else:
             due = s.due_at.astimezone(zone).strftime("%Y-%m-%d %H:%M") if s.due_at else "-"
             late = "  TERLAMBAT" if req.next_step is s and req.pending_overdue else ""
-            typer.echo(f"  {s.step}  belum (jatuh tempo {due}){late}")
+            click.echo(f"  {s.step}  belum (jatuh tempo {due}){late}")
 
 
 @request_app.command("new")
+@click.argument("title", metavar="title", help="what is asked")
+@click.option("--requester", default="", help="who asks (name, unit)")
+@click.option("--unit", default="", help="the requester's unit")
+@click.option("--note", default="", help="B.1 note (default: the title)")
+@click.option("--received", help="when the request came in (ISO)")
+@at_opt
+@attach_opt
+@operator_opt
+@records_opt
+@inventory_opt
 def request_new(
-    ctx: typer.Context,
-    title: Annotated[str, typer.Argument(help="what is asked")],
-    requester: Annotated[str, typer.Option("--requester", help="who asks (name, unit)")] = "",
-    unit: Annotated[str, typer.Option("--unit", help="the requester's unit")] = "",
-    note: Annotated[str, typer.Option("--note", help="B.1 note (default: the title)")] = "",
-    received: Annotated[str | None, typer.Option("--received", help="when the request came in (ISO)")] = None,
-    at: AtOpt = None,
-    attach: AttachOpt = None,
-    operator: OperatorOpt = None,
-    records: RecordsOpt = None,
-    inventory: InventoryOpt = None,
+    title: str,
+    requester: str,
+    unit: str,
+    note: str,
+    received: str | None,
+    at: str | None,
+    attach: tuple[Path, ...],
+    operator: str | None,
+    records: Path | None,
+    inventory: Path | None,
 ) -> None:
     """B.1: receive a service request; prints its id."""
 
     def run() -> tuple[ServiceRequest, str]:
-        cfg = _config(ctx, records, inventory, operator)
+        cfg = _config(records, inventory, operator)
         tz = _catalog(cfg).timezone
         with _store(cfg, readonly=False) as store:
             req = Ledger(store).receive_request(
@@ -295,7 +316,7 @@ def request_new(
                 note=note,
                 received_at=_when(received, tz, "--received"),
                 at=_when(at, tz),
-                attachments=attach or [],
+                attachments=list(attach),
             )
         return req, tz
 
@@ -304,24 +325,30 @@ def request_new(
 
 
 @request_app.command("step")
+@click.argument("request_id", metavar="request_id", help="PL-YYYYMM-NNN")
+@click.argument("step", metavar="step", help="B.2 … B.7 (in order)")
+@click.option("--note", default="", help="what was done (required)")
+@click.option("--priority", help="B.3 only: rendah/sedang/tinggi/darurat")
+@at_opt
+@attach_opt
+@operator_opt
+@records_opt
+@inventory_opt
 def request_step(
-    ctx: typer.Context,
-    request_id: Annotated[str, typer.Argument(help="PL-YYYYMM-NNN")],
-    step: Annotated[str, typer.Argument(help="B.2 … B.7 (in order)")],
-    note: Annotated[str, typer.Option("--note", help="what was done (required)")] = "",
-    priority: Annotated[
-        str | None, typer.Option("--priority", help="B.3 only: rendah/sedang/tinggi/darurat")
-    ] = None,
-    at: AtOpt = None,
-    attach: AttachOpt = None,
-    operator: OperatorOpt = None,
-    records: RecordsOpt = None,
-    inventory: InventoryOpt = None,
+    request_id: str,
+    step: str,
+    note: str,
+    priority: str | None,
+    at: str | None,
+    attach: tuple[Path, ...],
+    operator: str | None,
+    records: Path | None,
+    inventory: Path | None,
 ) -> None:
     """Record the next step of a service request."""
 
     def run() -> tuple[ServiceRequest, str]:
-        cfg = _config(ctx, records, inventory, operator)
+        cfg = _config(records, inventory, operator)
         tz = _catalog(cfg).timezone
         with _store(cfg, readonly=False) as store:
             req = Ledger(store).request_step(
@@ -331,7 +358,7 @@ def request_step(
                 note=note,
                 at=_when(at, tz),
                 priority=priority,
-                attachments=attach or [],
+                attachments=list(attach),
             )
         return req, tz
 
@@ -340,16 +367,14 @@ def request_step(
 
 
 @request_app.command("list")
-def request_list(
-    ctx: typer.Context,
-    open_only: Annotated[bool, typer.Option("--open", help="only requests not yet executed")] = False,
-    records: RecordsOpt = None,
-    inventory: InventoryOpt = None,
-) -> None:
+@click.option("--open", "open_only", is_flag=True, help="only requests not yet executed")
+@records_opt
+@inventory_opt
+def request_list(open_only: bool, records: Path | None, inventory: Path | None) -> None:
     """List service requests with their steps and overdue flags."""
 
     def run() -> tuple[list[ServiceRequest], str]:
-        cfg = _config(ctx, records, inventory)
+        cfg = _config(records, inventory)
         tz = _catalog(cfg).timezone
         if not cfg.records.exists():
             return [], tz
@@ -359,7 +384,7 @@ def request_list(
     reqs, tz = _guard(run)
     shown = [r for r in reqs if not (open_only and r.complete)]
     if not shown:
-        typer.echo("no service requests")
+        click.echo("no service requests")
     for req in shown:
         _print_request(req, tz)
 
@@ -372,37 +397,45 @@ def _print_complaint(c: Complaint, tz: str) -> None:
     zone = ZoneInfo(tz)
     state = "terbuka" if c.open else "selesai"
     links = ", ".join(f"#{i.incident_id} {i.activity_id} {i.code}" for i in c.incidents) or "-"
-    typer.echo(
+    click.echo(
         f"{c.complaint_id}  {c.reporter}: {c.description}  [{state}]  insiden: {links}"
         + ("  TERLAMBAT" if c.overdue else "")
     )
     for s in c.steps:
         when = s.done_at.astimezone(zone).strftime("%Y-%m-%d %H:%M") if s.done_at else "-"
-        typer.echo(f"  {s.step:<7} {when}  {s.operator:<12} {s.verdict or '-':<15} {s.note}")
+        click.echo(f"  {s.step:<7} {when}  {s.operator:<12} {s.verdict or '-':<15} {s.note}")
 
 
 @complaint_app.command("new")
+@click.argument("description", metavar="description", help="the problem as the user tells it")
+@click.option("--reporter", default="", help="who complains (name, unit)")
+@click.option(
+    "--incident",
+    type=int,
+    multiple=True,
+    help="linked incident id (repeatable; default: every incident open now)",
+)
+@click.option("--received", help="when the complaint came in (ISO)")
+@at_opt
+@attach_opt
+@operator_opt
+@records_opt
+@inventory_opt
 def complaint_new(
-    ctx: typer.Context,
-    description: Annotated[str, typer.Argument(help="the problem as the user tells it")],
-    reporter: Annotated[str, typer.Option("--reporter", help="who complains (name, unit)")] = "",
-    incident: Annotated[
-        list[int] | None,
-        typer.Option("--incident", help="linked incident id (repeatable; default: every incident open now)"),
-    ] = None,
-    received: Annotated[
-        str | None, typer.Option("--received", help="when the complaint came in (ISO)")
-    ] = None,
-    at: AtOpt = None,
-    attach: AttachOpt = None,
-    operator: OperatorOpt = None,
-    records: RecordsOpt = None,
-    inventory: InventoryOpt = None,
+    description: str,
+    reporter: str,
+    incident: tuple[int, ...],
+    received: str | None,
+    at: str | None,
+    attach: tuple[Path, ...],
+    operator: str | None,
+    records: Path | None,
+    inventory: Path | None,
 ) -> None:
     """SIPP-4: write a complaint into the SIPP problem book; prints its id."""
 
     def run() -> tuple[Complaint, str]:
-        cfg = _config(ctx, records, inventory, operator)
+        cfg = _config(records, inventory, operator)
         tz = _catalog(cfg).timezone
         with _store(cfg, readonly=False) as store:
             c = Ledger(store).receive_complaint(
@@ -411,8 +444,8 @@ def complaint_new(
                 operator=cfg.operator,
                 received_at=_when(received, tz, "--received"),
                 at=_when(at, tz),
-                incident_ids=incident,
-                attachments=attach or [],
+                incident_ids=list(incident) or None,
+                attachments=list(attach),
             )
         return c, tz
 
@@ -421,21 +454,28 @@ def complaint_new(
 
 
 @complaint_app.command("step")
+@click.argument("complaint_id", metavar="complaint_id", help="PM-YYYYMM-NNN")
+@click.argument("step", metavar="step", help="SIPP-5 (reported), SIPP-6 (a step taken) or SIPP-7 (solved)")
+@click.option("--note", default="", help="what was reported/done (required)")
+@at_opt
+@attach_opt
+@operator_opt
+@records_opt
+@inventory_opt
 def complaint_step(
-    ctx: typer.Context,
-    complaint_id: Annotated[str, typer.Argument(help="PM-YYYYMM-NNN")],
-    step: Annotated[str, typer.Argument(help="SIPP-5 (reported), SIPP-6 (a step taken) or SIPP-7 (solved)")],
-    note: Annotated[str, typer.Option("--note", help="what was reported/done (required)")] = "",
-    at: AtOpt = None,
-    attach: AttachOpt = None,
-    operator: OperatorOpt = None,
-    records: RecordsOpt = None,
-    inventory: InventoryOpt = None,
+    complaint_id: str,
+    step: str,
+    note: str,
+    at: str | None,
+    attach: tuple[Path, ...],
+    operator: str | None,
+    records: Path | None,
+    inventory: Path | None,
 ) -> None:
     """Record SIPP-5, SIPP-6 or SIPP-7 for a complaint."""
 
     def run() -> tuple[Complaint, str]:
-        cfg = _config(ctx, records, inventory, operator)
+        cfg = _config(records, inventory, operator)
         tz = _catalog(cfg).timezone
         with _store(cfg, readonly=False) as store:
             c = Ledger(store).complaint_step(
@@ -444,7 +484,7 @@ def complaint_step(
                 operator=cfg.operator,
                 note=note,
                 at=_when(at, tz),
-                attachments=attach or [],
+                attachments=list(attach),
             )
         return c, tz
 
@@ -453,16 +493,14 @@ def complaint_step(
 
 
 @complaint_app.command("list")
-def complaint_list(
-    ctx: typer.Context,
-    open_only: Annotated[bool, typer.Option("--open", help="only complaints not yet solved")] = False,
-    records: RecordsOpt = None,
-    inventory: InventoryOpt = None,
-) -> None:
+@click.option("--open", "open_only", is_flag=True, help="only complaints not yet solved")
+@records_opt
+@inventory_opt
+def complaint_list(open_only: bool, records: Path | None, inventory: Path | None) -> None:
     """Print the SIPP problem book."""
 
     def run() -> tuple[list[Complaint], str]:
-        cfg = _config(ctx, records, inventory)
+        cfg = _config(records, inventory)
         tz = _catalog(cfg).timezone
         if not cfg.records.exists():
             return [], tz
@@ -472,18 +510,18 @@ def complaint_list(
     items, tz = _guard(run)
     shown = [c for c in items if not (open_only and not c.open)]
     if not shown:
-        typer.echo("the problem book is empty")
+        click.echo("the problem book is empty")
     for c in shown:
         _print_complaint(c, tz)
 
 
 def main(argv: list[str] | None = None) -> Any:
-    """Run the three apps standalone (``python -m sop_runner.reports.cli report …``) for tests."""
-    root = typer.Typer(no_args_is_help=True)
-    root.add_typer(app, name="report")
-    root.add_typer(request_app, name="request")
-    root.add_typer(complaint_app, name="complaint")
-    return root(args=argv if argv is not None else sys.argv[1:], prog_name="sop")
+    """Run the three groups standalone (``python -m sop_runner.reports.cli report …``) for tests."""
+    root = _OrderedGroup("sop", no_args_is_help=True)
+    root.add_command(app, "report")
+    root.add_command(request_app, "request")
+    root.add_command(complaint_app, "complaint")
+    return root.main(args=argv if argv is not None else sys.argv[1:], prog_name="sop")
 
 
 if __name__ == "__main__":
