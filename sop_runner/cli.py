@@ -156,7 +156,7 @@ def _parse_at(text: str | None, catalog: Catalog) -> datetime:
 
 
 def _load(cfg: Config) -> Catalog:
-    return load_catalog(list(cfg.catalog))
+    return load_catalog(list(cfg.catalog), cache_dir=cfg.records.parent)
 
 
 def _store(cfg: Config, *, readonly: bool = False) -> RecordStore:

@@ -92,7 +92,7 @@ def _config(records: Path | None, inventory: Path | None, operator: str | None =
 
 
 def _catalog(cfg: Config) -> Catalog:
-    return load_catalog(cfg.catalog)
+    return load_catalog(cfg.catalog, cache_dir=cfg.records.parent)
 
 
 def _court(cfg: Config, court_file: Path | None) -> CourtInfo:
