@@ -118,3 +118,17 @@ def test_restore_drill_reports_a_row_changed_after_the_backup(backed_up, tmp_pat
     dbs = scalar("SELECT COUNT(*) FROM information_schema.schemata WHERE schema_name = 'sipp_restore_drill'")
     assert dbs == "0"
     assert_no_secret(proc.stdout, proc.stderr, folder=records.parent)
+
+
+def test_restore_drill_on_a_server_never_backed_up_says_run_sipp2_first(tmp_path):
+    """A court's first day-30 before any SIPP-2: one clear line, not restic's "sftp session: EOF"."""
+    records = tmp_path / "records.sqlite"
+    proc = run_playbook(
+        records, "playbooks/sipp_restore_drill.yml", "-e", "sipp_restore_drill_ssh_key=/root/.ssh/no_such_key"
+    )
+    assert proc.returncode != 0
+    assert "no SIPP backup was ever made from this server" in proc.stdout
+    assert "run SIPP-2 first" in proc.stdout
+    rec = latest(records, "D.7")
+    assert rec["status"] == "failed"
+    assert rec["output"]["sipp"]["restore_berhasil"] is False
