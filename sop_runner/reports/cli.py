@@ -52,6 +52,7 @@ complaint_app = _OrderedGroup(
 
 USER_ERRORS = (ReportError, LedgerError, RecordStoreError, CatalogError, ConfigError, NotifyError)
 T = TypeVar("T")
+F = TypeVar("F", bound=Callable[..., Any])
 
 # Options most commands share.
 _PATH = click.Path(path_type=Path)
@@ -65,6 +66,14 @@ court_opt = click.option("--court", "court_file", type=_PATH, help="court letter
 pdf_opt = click.option(
     "--pdf/--no-pdf", default=True, show_default=True, help="also print the PDF with headless Chromium"
 )
+
+
+def ledger_entry_opts(f: F) -> F:
+    """The options of every command that writes a ledger entry: --at, --attach, --operator,
+    --records, --inventory (in that order in the help)."""
+    for opt in (inventory_opt, records_opt, operator_opt, attach_opt, at_opt):
+        f = opt(f)
+    return f
 
 
 def _fail(message: str) -> NoReturn:
@@ -285,11 +294,7 @@ def _print_request(req: ServiceRequest, tz: str) -> None:
 @click.option("--unit", default="", help="the requester's unit")
 @click.option("--note", default="", help="B.1 note (default: the title)")
 @click.option("--received", help="when the request came in (ISO)")
-@at_opt
-@attach_opt
-@operator_opt
-@records_opt
-@inventory_opt
+@ledger_entry_opts
 def request_new(
     title: str,
     requester: str,
@@ -329,11 +334,7 @@ def request_new(
 @click.argument("step", metavar="step", help="B.2 … B.7 (in order)")
 @click.option("--note", default="", help="what was done (required)")
 @click.option("--priority", help="B.3 only: rendah/sedang/tinggi/darurat")
-@at_opt
-@attach_opt
-@operator_opt
-@records_opt
-@inventory_opt
+@ledger_entry_opts
 def request_step(
     request_id: str,
     step: str,
@@ -416,11 +417,7 @@ def _print_complaint(c: Complaint, tz: str) -> None:
     help="linked incident id (repeatable; default: every incident open now)",
 )
 @click.option("--received", help="when the complaint came in (ISO)")
-@at_opt
-@attach_opt
-@operator_opt
-@records_opt
-@inventory_opt
+@ledger_entry_opts
 def complaint_new(
     description: str,
     reporter: str,
@@ -457,11 +454,7 @@ def complaint_new(
 @click.argument("complaint_id", metavar="complaint_id", help="PM-YYYYMM-NNN")
 @click.argument("step", metavar="step", help="SIPP-5 (reported), SIPP-6 (a step taken) or SIPP-7 (solved)")
 @click.option("--note", default="", help="what was reported/done (required)")
-@at_opt
-@attach_opt
-@operator_opt
-@records_opt
-@inventory_opt
+@ledger_entry_opts
 def complaint_step(
     complaint_id: str,
     step: str,
