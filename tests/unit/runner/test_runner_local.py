@@ -129,6 +129,29 @@ def test_sop_run_uses_the_ansible_settings_of_a_plain_run(court_ok: Court, tmp_p
     assert settings["sop"]["cache_connection"].endswith(".cache/facts")
 
 
+def test_run_playbook_hands_ansible_events_to_the_progress_handler(court_ok: Court) -> None:
+    """The path `sop run` takes on a terminal (live progress): events reach the handler."""
+    from sop_runner import runner
+    from sop_runner.catalog import load_catalog
+    from sop_runner.config import load_config
+
+    cfg = load_config(env=court_ok.env)
+    catalog = load_catalog(list(cfg.catalog))
+    planned, _ = runner.plan(catalog, cfg.project_dir, "SIPP-1")
+    started: list[str] = []
+
+    def on_event(event: dict) -> None:
+        if event.get("event") == "playbook_on_task_start":
+            started.append(event["event_data"]["task"])
+
+    res = runner.run_playbook(cfg, catalog, planned[0], scrubber=runner.preflight(cfg), on_event=on_event)
+    assert res.rc == 0 and [r.activity_id for r in res.records] == ["SIPP-1"], res.error
+    assert "SIPP-1 | AUDIT | Count online users" in started
+    assert started.index("SIPP-1 | AUDIT | Count online users") < started.index(
+        "SIPP-1 | AUDIT | Hand the result to the maintenance record"
+    )
+
+
 def test_faults_are_one_line_and_write_nothing(court_ok: Court, tmp_path: Path) -> None:
     c = court_ok
     _one_line_error(c.sop("run", "SIPP-99"), "unknown SOP activity 'SIPP-99'")
