@@ -236,9 +236,7 @@ def _read_text(path: Path) -> str:
         raise CatalogError(f"catalog {path}: not UTF-8 text") from None
 
 
-def _read_yaml(path: Path, text: str | None = None) -> dict[str, Any]:
-    if text is None:
-        text = _read_text(path)
+def _parse_yaml(path: Path, text: str) -> dict[str, Any]:
     try:
         data = yaml.load(text, Loader=_YAML_LOADER)  # noqa: S506 - a safe loader (C if available)
     except yaml.YAMLError as exc:
@@ -324,7 +322,7 @@ def load_catalog(overrides: list[Path] | tuple[Path, ...] = (), *, cache_dir: Pa
     texts = [(p, _read_text(p)) for p in (packaged, *map(Path, overrides))]
     digest = _inputs_digest(texts)
     validated = _validated_before(cache_dir, digest)
-    data = _read_yaml(packaged, texts[0][1])
+    data = _parse_yaml(packaged, texts[0][1])
     if not validated:
         _validate_schema(data, str(packaged))
     origins = {a["id"]: str(packaged) for a in data["activities"]}
@@ -335,7 +333,7 @@ def load_catalog(overrides: list[Path] | tuple[Path, ...] = (), *, cache_dir: Pa
         seen.add(a["id"])
     files = [str(packaged)]
     for path, text in texts[1:]:
-        over = _read_yaml(path, text)
+        over = _parse_yaml(path, text)
         _merge(data, over, str(path), origins)
         files.append(str(path))
         if validated:

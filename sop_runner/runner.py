@@ -157,10 +157,9 @@ def _child_env(cfg: Config, run_id: str, trigger: str) -> dict[str, str]:
         "SOP_TRIGGER": trigger,
         # ansible-runner turns host key checking off unless it is set: keep what the project's
         # ansible.cfg (or the operator's environment) says, as plain ansible-playbook would.
-        "ANSIBLE_HOST_KEY_CHECKING": os.environ.get(
-            "ANSIBLE_HOST_KEY_CHECKING",
-            _project_setting(cfg, "defaults", "host_key_checking") or "True",
-        ),
+        "ANSIBLE_HOST_KEY_CHECKING": os.environ.get("ANSIBLE_HOST_KEY_CHECKING")
+        or _project_setting(cfg, "defaults", "host_key_checking")
+        or "True",
         **({"ANSIBLE_VAULT_PASSWORD_FILE": str(cfg.vault_password_file)} if cfg.vault_password_file else {}),
     }
 
