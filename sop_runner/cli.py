@@ -877,7 +877,7 @@ _add_reports(app)
 def main() -> None:
     """Entry point of the ``sop`` command."""
     try:
-        rc = app.main(standalone_mode=False)  # returns the code of a click Exit (also --help)
+        rc = app.main(prog_name="sop", standalone_mode=False)  # returns the code of a click Exit (also --help)
     except NoArgsIsHelpError as exc:  # `sop`, `sop catalog` …: the help on stdout, exit 2
         click.echo(exc.ctx.get_help(), color=exc.ctx.color)
         sys.exit(2)

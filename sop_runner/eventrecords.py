@@ -5,7 +5,11 @@ result flags, the final stats and custom stats), so the same logic serves plain
 ``ansible-playbook``, ``sop run`` (ansible-runner) and AWX, and is unit-testable.
 
 Activity attribution: a task belongs to activity ``X`` when its name starts with ``"X | "`` and
-``X`` is an activity id of the catalog (``"SIPP-1 | AUDIT | Read online users"``). A host is
+``X`` is an activity id of the catalog (``"SIPP-1 | AUDIT | Read online users"``). A task of a
+shared role without an activity prefix (``"BACKUP | PATCH | …"`` of restic_backup, included by
+``"SIPP-2 | PATCH | …"``) belongs to the activity whose task last started in the same play (the
+include); an unattributed failure before any activity task fails every activity the play carries
+on that host (they could not run). A host is
 ``unreachable`` for an activity when it became unreachable in a play that carries the activity
 (before or during its tasks), ``failed`` when one of the activity's tasks failed on it (unless
 rescued or ignored), else ``ok``. The activity's status: every host ok → ``successful``; any
@@ -89,12 +93,17 @@ class EventCollector:
         self.play_no = 0
         self.play_unreachable: dict[int, set[str]] = {}
         self.play_declared: dict[int, set[str]] = {}
+        # the activity of the last task started in the current play with an activity name
+        self.current: str | None = None
+        # (activity, host) -> the first failure message (scrubbed)
+        self.errors: dict[tuple[str, str], str] = {}
         self.events: list[dict[str, Any]] = []
 
     # -- event intake -------------------------------------------------------------------------
     def play_start(self, name: str, declared: Iterable[str], when: datetime) -> None:
         """A play starts; ``declared`` are the activities it carries (static scan / play vars)."""
         self.play_no += 1
+        self.current = None
         decl = {a for a in declared if a in self.known}
         self.play_declared[self.play_no] = decl
         for a in decl:
@@ -105,6 +114,7 @@ class EventCollector:
         """A task starts; return the activity it belongs to (or None)."""
         act = activity_of(name, self.known)
         if act:
+            self.current = act
             st = self.acts.setdefault(act, _ActState())
             st.plays.add(self.play_no)
             if st.first_start is None:
@@ -131,7 +141,15 @@ class EventCollector:
             self.play_unreachable.setdefault(self.play_no, set()).add(host)
         act = activity_of(task_name, self.known)
         if act:
-            st = self.acts.setdefault(act, _ActState())
+            owners = [act]
+        elif self.current:
+            owners = [self.current]
+        elif outcome == "failed" and not ignore_errors:
+            owners = sorted(self.play_declared.get(self.play_no, set()))
+        else:
+            owners = []
+        for owner in owners:
+            st = self.acts.setdefault(owner, _ActState())
             st.plays.add(self.play_no)
             st.last_end = when
             c = st.hosts.setdefault(host, dict.fromkeys(_COUNTERS, 0))
@@ -142,6 +160,8 @@ class EventCollector:
             elif outcome == "failed":
                 c["ignored" if ignore_errors else "failures"] += 1
                 st.non_skipped = True
+                if not ignore_errors and msg and not no_log:
+                    self.errors.setdefault((owner, host), self.scrub.text(str(msg))[:500])
             elif outcome == "unreachable":
                 c["unreachable"] += 1
                 st.non_skipped = True
@@ -228,6 +248,8 @@ class EventCollector:
                 else:
                     status = "ok"
                 hosts[host] = {**c, "status": status}
+                if status == "failed" and (act, host) in self.errors:
+                    hosts[host]["error"] = self.errors[(act, host)]
             statuses = {h["status"] for h in hosts.values()}
             if not statuses or statuses == {"ok"}:
                 status = "successful"
@@ -267,7 +289,10 @@ class EventCollector:
                 notes.append("unreachable: " + ", ".join(bad))
             failed = sorted(h for h, v in hosts.items() if v["status"] == "failed")
             if failed:
-                notes.append("failed: " + ", ".join(failed))
+                notes.append(
+                    "failed: "
+                    + ", ".join(f"{h} ({hosts[h]['error']})" if "error" in hosts[h] else h for h in failed)
+                )
             standard = standards.get(act)
             rec = dict(base)
             rec.update(

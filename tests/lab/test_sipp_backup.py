@@ -21,6 +21,12 @@ def disk_listing() -> list[str]:
     return podman_exec("courtlab-nas", "ls", "-A", DISK_STORE).stdout.split()
 
 
+def snapshot_count() -> int:
+    """SIPP snapshots in the lab repository, listed on the nas (restic runs on the sipp server)."""
+    out = podman_exec("courtlab-nas", "sh", "-c", "ls /srv/restic/sipp/snapshots | wc -l").stdout
+    return int(out.strip())
+
+
 def disk(state: str) -> None:
     playbook("playbooks/lab/fault_nas_disk.yml", "-e", f"lab_nas_disk_state={state}")
 
@@ -95,6 +101,31 @@ def test_media_unmounted_or_full_gives_one_clear_error_and_no_partial_file(backe
     assert not any("partial" in n or n == name for n in after)
 
 
+def test_wrong_database_password_one_clear_line_and_no_snapshot(backed_up, tmp_path):
+    """mariadb-backup refused: the error names the cause, nothing is kept, the password is nowhere."""
+    records = tmp_path / "records.sqlite"
+    wrong = "Salah-Sandi-7731"
+    before = snapshot_count()
+    proc = run_playbook(
+        records,
+        "playbooks/sipp_backup.yml",
+        "-e",
+        "sipp_backup_max_age_hours=0",
+        "-e",
+        f"sipp_db_backup_password={wrong}",
+    )
+    assert proc.returncode != 0
+    fatal = [line for line in proc.stdout.splitlines() if line.startswith(("fatal:", "failed:"))]
+    assert len(fatal) == 1, fatal
+    assert "'mariadb-backup' exited with 1 (Failed to connect to MariaDB server: Access denied" in fatal[0]
+    assert "no snapshot was kept" in fatal[0]
+    assert snapshot_count() == before
+    assert latest(records, "SIPP-2")["status"] == "failed"
+    assert_no_secret(proc.stdout, proc.stderr, folder=records.parent)
+    for text in (proc.stdout, proc.stderr, *(p.read_text("utf-8", "replace") for p in records.parent.rglob("*.json"))):
+        assert wrong not in text
+
+
 def test_restore_drill_reports_a_row_changed_after_the_backup(backed_up, tmp_path):
     records = tmp_path / "records.sqlite"
     case = scalar("SELECT MIN(perkara_id) FROM perkara")
@@ -109,6 +140,7 @@ def test_restore_drill_reports_a_row_changed_after_the_backup(backed_up, tmp_pat
     rec = latest(records, "D.7")
     out = rec["output"]["sipp"]
     assert out["restore_berhasil"] is True
+    assert out["restore_method"] == "physical" and out["backup_file"] == "/mariadb.xbstream"
     assert "perkara" in out["tables_different"]
     perkara = next(t for t in out["tables"] if t["table"] == "perkara")
     assert perkara["live_rows"] == perkara["restored_rows"]
@@ -117,6 +149,8 @@ def test_restore_drill_reports_a_row_changed_after_the_backup(backed_up, tmp_pat
     assert "restore_drill_difference" in [f["code"] for f in rec["findings"]]
     dbs = scalar("SELECT COUNT(*) FROM information_schema.schemata WHERE schema_name = 'sipp_restore_drill'")
     assert dbs == "0"
+    left = podman_exec("courtlab-sipp", "sh", "-c", "systemctl is-active sipp-restore-drill; ls /var/tmp")
+    assert "active\n" not in left.stdout.replace("inactive", "") and "sipp-restore-drill" not in left.stdout
     assert_no_secret(proc.stdout, proc.stderr, folder=records.parent)
 
 

@@ -72,6 +72,54 @@ def test_all_unreachable_and_skipped_activity() -> None:
     assert _build(c2, {"sipp": {"skipped": 1}}, {}) == {}  # toggled off: no record
 
 
+def test_shared_role_failure_fails_the_activity_that_included_it() -> None:
+    """restic_backup's "BACKUP | …" tasks run for SIPP-2: their failure is SIPP-2's, with its message."""
+    c = EventCollector(KNOWN, Scrubber(["s3cret-pw"]))
+    c.play_start("SIPP-2 Backup", ["SIPP-2"], T)
+    c.task_start("sipp_backup : SIPP-2 | PRELIM | Check the settings", T)
+    c.result(task_name="sipp_backup : SIPP-2 | PRELIM | Check the settings", host="sipp", outcome="ok", when=T)
+    c.task_start("sipp_backup : SIPP-2 | PATCH | Stream the database", T)  # include_role: no host result
+    c.task_start("restic_backup : BACKUP | PATCH | Stream each due source", T)
+    c.result(
+        task_name="restic_backup : BACKUP | PATCH | Stream each due source",
+        host="sipp",
+        outcome="ok",
+        changed=True,
+        when=T + timedelta(seconds=3),
+    )
+    c.task_start("restic_backup : BACKUP | PRELIM | Stop when a streamed source failed", T)
+    c.result(
+        task_name="restic_backup : BACKUP | PRELIM | Stop when a streamed source failed",
+        host="sipp",
+        outcome="failed",
+        when=T + timedelta(seconds=4),
+        msg="backup of 'database' failed: Access denied (password s3cret-pw)",
+    )
+    recs = _build(c, {"sipp": {"failures": 1}}, {})
+    rec = recs["SIPP-2"]
+    assert rec["status"] == "failed"
+    assert rec["hosts"]["sipp"]["failures"] == 1 and rec["hosts"]["sipp"]["changed"] == 1
+    assert rec["hosts"]["sipp"]["error"] == "backup of 'database' failed: Access denied (password ********)"
+    assert rec["note"] == "failed: sipp (backup of 'database' failed: Access denied (password ********))"
+    assert rec["duration_s"] == 4.0
+
+
+def test_failure_before_any_activity_task_fails_the_plays_activities() -> None:
+    c = EventCollector(KNOWN)
+    c.play_start("hourly", ["SIPP-1"], T)
+    c.task_start("Gathering Facts", T)
+    c.result(task_name="Gathering Facts", host="sipp", outcome="failed", when=T, msg="no python")
+    c.result(task_name="Gathering Facts", host="web", outcome="failed", ignore_errors=True, when=T)
+    recs = _build(c, {"sipp": {"failures": 1}, "web": {}}, {})
+    assert recs["SIPP-1"]["status"] == "failed"
+    assert set(recs["SIPP-1"]["hosts"]) == {"sipp"}
+    # a new play starts without an owner: its shared tasks are not the previous play's activity
+    c.play_start("other", [], T)
+    c.task_start("Some shared task", T)
+    c.result(task_name="Some shared task", host="sipp", outcome="failed", when=T)
+    assert _build(c, {"sipp": {"failures": 2}}, {})["SIPP-1"]["hosts"]["sipp"]["failures"] == 1
+
+
 def test_findings_normalised_and_secrets_scrubbed() -> None:
     c = EventCollector(KNOWN, Scrubber(["S3cr3t-db-pass", "abc"]))
     c.play_start("p", ["SIPP-1"], T)
