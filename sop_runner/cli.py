@@ -877,7 +877,8 @@ _add_reports(app)
 def main() -> None:
     """Entry point of the ``sop`` command."""
     try:
-        rc = app.main(prog_name="sop", standalone_mode=False)  # returns the code of a click Exit (also --help)
+        # returns the code of a click Exit (also --help); the name is "sop" also under python -m
+        rc = app.main(prog_name="sop", standalone_mode=False)
     except NoArgsIsHelpError as exc:  # `sop`, `sop catalog` …: the help on stdout, exit 2
         click.echo(exc.ctx.get_help(), color=exc.ctx.color)
         sys.exit(2)

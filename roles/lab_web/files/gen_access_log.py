@@ -34,28 +34,62 @@ BOTS = [
     "WhatsApp/2.23.20.0",
 ]
 PAGES = [
-    ("/", 30), ("/berita/jadwal-sidang-pekan-ini", 12), ("/berita/pelayanan-ptsp-jam-operasional", 8),
-    ("/berita/sidang-keliling-kecamatan", 6), ("/berita/laporan-realisasi-anggaran", 3), ("/profil.html", 6),
-    ("/uploads/2026/jadwal-sidang.pdf", 5), ("/uploads/2026/sidang-keliling.pdf", 2), ("/rss.xml", 2),
-    ("/assets/style.css", 10), ("/favicon.ico", 6), ("/berita/e-court-gugatan-online", 3),
+    ("/", 30),
+    ("/berita/jadwal-sidang-pekan-ini", 12),
+    ("/berita/pelayanan-ptsp-jam-operasional", 8),
+    ("/berita/sidang-keliling-kecamatan", 6),
+    ("/berita/laporan-realisasi-anggaran", 3),
+    ("/profil.html", 6),
+    ("/uploads/2026/jadwal-sidang.pdf", 5),
+    ("/uploads/2026/sidang-keliling.pdf", 2),
+    ("/rss.xml", 2),
+    ("/assets/style.css", 10),
+    ("/favicon.ico", 6),
+    ("/berita/e-court-gugatan-online", 3),
 ]
-REFERERS = ["-", "-", "https://www.google.com/", "https://www.google.co.id/", "http://m.facebook.com/", "https://{d}/"]
+REFERERS = [
+    "-",
+    "-",
+    "https://www.google.com/",
+    "https://www.google.co.id/",
+    "http://m.facebook.com/",
+    "https://{d}/",
+]
 # Hourly weights in local time (WIB office hours peak, quiet nights).
 HOURLY = [1, 1, 1, 1, 1, 2, 4, 8, 14, 16, 15, 13, 10, 13, 14, 12, 9, 6, 5, 5, 4, 3, 2, 1]
-NOISE = ["/.env", "/wp-login.php", "/phpmyadmin/", "/.git/config", "/xmlrpc.php", "/cgi-bin/luci", "/boaform/admin/formLogin"]
+NOISE = [
+    "/.env",
+    "/wp-login.php",
+    "/phpmyadmin/",
+    "/.git/config",
+    "/xmlrpc.php",
+    "/cgi-bin/luci",
+    "/boaform/admin/formLogin",
+]
 SIZES = {"/": 5400, "/assets/style.css": 160, "/favicon.ico": 196, "/rss.xml": 2900, "/profil.html": 470}
 
 
 def client(rng):
     if rng.random() < 0.25:
-        return "2001:db8:%x:%x::%x" % (rng.randint(0x100, 0xfff), rng.randint(1, 0xffff), rng.randint(1, 0xffff))
+        return "2001:db8:%x:%x::%x" % (
+            rng.randint(0x100, 0xFFF),
+            rng.randint(1, 0xFFFF),
+            rng.randint(1, 0xFFFF),
+        )
     return "100.%d.%d.%d" % (rng.randint(64, 127), rng.randint(0, 255), rng.randint(1, 254))
 
 
 def fmt(ip, when, request, status, size, referer="-", agent="-"):
     esc = lambda s: s.replace("\\", "\\\\").replace('"', '\\"')  # noqa: E731 - Apache's own escaping
     return '%s - - [%s] "%s" %d %s "%s" "%s"\n' % (
-        ip, when.strftime("%d/%b/%Y:%H:%M:%S %z"), request, status, size if size else "-", esc(referer), esc(agent))
+        ip,
+        when.strftime("%d/%b/%Y:%H:%M:%S %z"),
+        request,
+        status,
+        size if size else "-",
+        esc(referer),
+        esc(agent),
+    )
 
 
 def day_lines(rng, start, end, domain):
@@ -71,32 +105,60 @@ def day_lines(rng, start, end, domain):
             r = rng.random()
             if r < 0.12:
                 agent, ip = rng.choice(BOTS), client(rng)
-                path = rng.choice(["/", "/sitemap.xml", "/robots.txt", "/berita/sidang-keliling-kecamatan", "/profil.html"])
-                out.append((when, fmt(ip, when, "GET %s HTTP/1.1" % path, 200, SIZES.get(path, 3100), "-", agent)))
+                path = rng.choice(
+                    ["/", "/sitemap.xml", "/robots.txt", "/berita/sidang-keliling-kecamatan", "/profil.html"]
+                )
+                out.append(
+                    (when, fmt(ip, when, "GET %s HTTP/1.1" % path, 200, SIZES.get(path, 3100), "-", agent))
+                )
                 continue
             if r < 0.16:
-                out.append((when, fmt(rng.choice(visitors), when, "GET / HTTP/1.1", 301, 240, "-", rng.choice(AGENTS))))
+                out.append(
+                    (
+                        when,
+                        fmt(rng.choice(visitors), when, "GET / HTTP/1.1", 301, 240, "-", rng.choice(AGENTS)),
+                    )
+                )
                 continue
             ip, agent = rng.choice(visitors), rng.choice(AGENTS)
             path = rng.choices([p for p, _w in PAGES], [w for _p, w in PAGES])[0]
-            status = 404 if path == "/favicon.ico" else (304 if path.endswith(".css") and rng.random() < 0.5 else 200)
+            status = (
+                404
+                if path == "/favicon.ico"
+                else (304 if path.endswith(".css") and rng.random() < 0.5 else 200)
+            )
             size = 0 if status == 304 else SIZES.get(path, 3800 if path.startswith("/berita") else 740)
             ref = rng.choice(REFERERS).format(d=domain)
             out.append((when, fmt(ip, when, "GET %s HTTP/2.0" % path, status, size, ref, agent)))
         for minute in range(0, 60, 5):  # the court's uptime monitor
             when = t.replace(minute=minute, second=7)
             if t <= when < hour_end:
-                out.append((when, fmt("100.100.1.10", when, "HEAD / HTTP/1.1", 200, 0, "-",
-                                      "Uptime-Kuma/1.23.13")))
+                out.append(
+                    (when, fmt("100.100.1.10", when, "HEAD / HTTP/1.1", 200, 0, "-", "Uptime-Kuma/1.23.13"))
+                )
         t = hour_end
     # the internet's background noise, a little every day
     span = (end - start).total_seconds()
     for _ in range(rng.randint(1, 3)):
         when = start + timedelta(seconds=span * rng.random())
-        out.append((when, fmt(client(rng), when, "GET %s HTTP/1.1" % rng.choice(NOISE), 404, 196, "-",
-                              "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36")))
+        out.append(
+            (
+                when,
+                fmt(
+                    client(rng),
+                    when,
+                    "GET %s HTTP/1.1" % rng.choice(NOISE),
+                    404,
+                    196,
+                    "-",
+                    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36",
+                ),
+            )
+        )
     when = start + timedelta(seconds=span * rng.random())
-    out.append((when, fmt(client(rng), when, "\\x16\\x03\\x01\\x02\\x00\\x01\\x00\\x01\\xfc\\x03\\x03", 400, 483)))
+    out.append(
+        (when, fmt(client(rng), when, "\\x16\\x03\\x01\\x02\\x00\\x01\\x00\\x01\\xfc\\x03\\x03", 400, 483))
+    )
     when = start + timedelta(seconds=span * rng.random())
     out.append((when, fmt(client(rng), when, "-", 408, 0)))
     when = start + timedelta(seconds=span * rng.random())
@@ -106,28 +168,80 @@ def day_lines(rng, start, end, domain):
 
 def burst_lines(rng, at):
     out = []
-    probes = ["/wp-login.php", "/xmlrpc.php", "/.env", "/.git/config", "/phpmyadmin/index.php", "/pma/",
-              "/vendor/phpunit/phpunit/src/Util/PHP/eval-stdin.php", "/wp-config.php.bak", "/backup.sql",
-              "/cgi-bin/test.cgi", "/admin/config.php", "/shell.php", "/../../etc/passwd"]
+    probes = [
+        "/wp-login.php",
+        "/xmlrpc.php",
+        "/.env",
+        "/.git/config",
+        "/phpmyadmin/index.php",
+        "/pma/",
+        "/vendor/phpunit/phpunit/src/Util/PHP/eval-stdin.php",
+        "/wp-config.php.bak",
+        "/backup.sql",
+        "/cgi-bin/test.cgi",
+        "/admin/config.php",
+        "/shell.php",
+        "/../../etc/passwd",
+    ]
     nikto = "Mozilla/5.00 (Nikto/2.5.0) (Evasions:None) (Test:%06d)"
     for i in range(450):
         when = at + timedelta(seconds=i * 0.8)
-        out.append((when, fmt("2001:db8:bad:1::66", when, "GET %s HTTP/1.1" % probes[i % len(probes)],
-                              rng.choice([404, 404, 403]), 196, "-", nikto % i)))
+        out.append(
+            (
+                when,
+                fmt(
+                    "2001:db8:bad:1::66",
+                    when,
+                    "GET %s HTTP/1.1" % probes[i % len(probes)],
+                    rng.choice([404, 404, 403]),
+                    196,
+                    "-",
+                    nikto % i,
+                ),
+            )
+        )
     for i in range(120):
         when = at + timedelta(minutes=7, seconds=i * 2)
-        req = "GET /berita/jadwal-sidang-pekan-ini?id=1%%27%%20UNION%%20SELECT%%20NULL%%2C%d--%%20- HTTP/1.1" % i
-        out.append((when, fmt("100.72.13.9", when, req, 404, 210, "-",
-                              "sqlmap/1.8.4#stable (https://sqlmap.org)")))
+        req = (
+            "GET /berita/jadwal-sidang-pekan-ini?id=1%%27%%20UNION%%20SELECT%%20NULL%%2C%d--%%20- HTTP/1.1"
+            % i
+        )
+        out.append(
+            (when, fmt("100.72.13.9", when, req, 404, 210, "-", "sqlmap/1.8.4#stable (https://sqlmap.org)"))
+        )
     for i in range(150):
         when = at + timedelta(minutes=12, seconds=i * 3)
         path = "/wp-login.php" if i % 3 else "/administrator/index.php"
-        out.append((when, fmt("100.91.4.20", when, "POST %s HTTP/1.1" % path, 200 if i % 3 else 404, 3100,
-                              "https://example.invalid/wp-login.php", "Mozilla/5.0 (Windows NT 10.0; rv:109.0) Gecko/20100101")))
+        out.append(
+            (
+                when,
+                fmt(
+                    "100.91.4.20",
+                    when,
+                    "POST %s HTTP/1.1" % path,
+                    200 if i % 3 else 404,
+                    3100,
+                    "https://example.invalid/wp-login.php",
+                    "Mozilla/5.0 (Windows NT 10.0; rv:109.0) Gecko/20100101",
+                ),
+            )
+        )
     for i in range(60):
         when = at + timedelta(minutes=14, seconds=i * 4)
-        out.append((when, fmt(client(rng), when, "GET /berita/jadwal-sidang-pekan-ini HTTP/2.0", 503, 299, "-",
-                              rng.choice(AGENTS))))
+        out.append(
+            (
+                when,
+                fmt(
+                    client(rng),
+                    when,
+                    "GET /berita/jadwal-sidang-pekan-ini HTTP/2.0",
+                    503,
+                    299,
+                    "-",
+                    rng.choice(AGENTS),
+                ),
+            )
+        )
     return out
 
 

@@ -76,8 +76,9 @@ def test_shared_role_failure_fails_the_activity_that_included_it() -> None:
     """restic_backup's "BACKUP | …" tasks run for SIPP-2: their failure is SIPP-2's, with its message."""
     c = EventCollector(KNOWN, Scrubber(["s3cret-pw"]))
     c.play_start("SIPP-2 Backup", ["SIPP-2"], T)
-    c.task_start("sipp_backup : SIPP-2 | PRELIM | Check the settings", T)
-    c.result(task_name="sipp_backup : SIPP-2 | PRELIM | Check the settings", host="sipp", outcome="ok", when=T)
+    check = "sipp_backup : SIPP-2 | PRELIM | Check the settings"
+    c.task_start(check, T)
+    c.result(task_name=check, host="sipp", outcome="ok", when=T)
     c.task_start("sipp_backup : SIPP-2 | PATCH | Stream the database", T)  # include_role: no host result
     c.task_start("restic_backup : BACKUP | PATCH | Stream each due source", T)
     c.result(
