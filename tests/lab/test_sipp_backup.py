@@ -163,6 +163,25 @@ def test_restore_drill_reports_a_row_changed_after_the_backup(backed_up, tmp_pat
     assert_no_secret(proc.stdout, proc.stderr, folder=records.parent)
 
 
+def test_restore_drill_scratch_server_that_cannot_start_fails_cleanly(backed_up, tmp_path):
+    """A scratch folder the mysql user cannot reach (under /root): the drill fails with one line
+    naming the scratch server, the record is failed, and nothing is left running or on disk."""
+    records = tmp_path / "records.sqlite"
+    proc = run_playbook(
+        records,
+        "playbooks/sipp_restore_drill.yml",
+        "-e",
+        "sipp_restore_drill_scratch_dir=/root/sipp-drill-test",
+    )
+    assert proc.returncode != 0
+    fatal = [line for line in proc.stdout.splitlines() if line.startswith("fatal:")]
+    assert len(fatal) == 1 and "the scratch MariaDB server did not start" in fatal[0]
+    rec = latest(records, "D.7")
+    assert rec["status"] == "failed" and rec["output"]["sipp"]["restore_berhasil"] is False
+    left = podman_exec("courtlab-sipp", "sh", "-c", "systemctl is-active sipp-restore-drill; ls -A /root")
+    assert left.stdout.split()[0] == "inactive" and "sipp-drill-test" not in left.stdout
+
+
 def test_restore_drill_on_a_server_never_backed_up_says_run_sipp2_first(tmp_path):
     """A court's first day-30 before any SIPP-2: one clear line, not restic's "sftp session: EOF"."""
     records = tmp_path / "records.sqlite"
