@@ -200,7 +200,7 @@ DEFAULTS = {
 
 # What each attack class is called in findings (Indonesian, as the report) and its severity.
 ATTACK_CLASSES = {
-    "webshell": ("high", "web_webshell", "Kemungkinan webshell aktif (file PHP unggahan menjawab 200 atas perintah)"),
+    "webshell": ("high", "web_webshell_request", "Kemungkinan webshell aktif (file PHP unggahan menjawab 200 atas perintah)"),
     "sensitive_exposed": ("high", "web_sensitive_exposed", "File sensitif terlayani (jawaban 200)"),
     "log4shell": ("warning", "web_log4shell", "Percobaan Log4Shell (${jndi:)"),
     "sqli": ("warning", "web_sqli", "Percobaan injeksi SQL"),
@@ -877,13 +877,16 @@ def analyze(records, options=None):
         if a["count"] < max(1, opt["attack_min_requests"]):
             continue
         top = ", ".join("%s (%d)" % (c, n) for c, n in a["clients"].most_common(3))
-        findings.append({
+        finding = {
             "severity": severity,
             "code": code,
             "message": "%s: %d permintaan dari %d alamat (%s); contoh: %s" % (
                 title, a["count"], len(a["clients"]), top, "; ".join(a["examples"])),
             "clients": [c for c, _n in a["clients"].most_common(10)],
-        })
+        }
+        if severity == "high":
+            finding["incident"] = True  # a working webshell or a served secret: handle as an incident
+        findings.append(finding)
     window = timedelta(minutes=opt["bruteforce_window_minutes"])
     for client, times in sorted(logins.items()):
         count, start = _sliding_max(sorted(times), window)

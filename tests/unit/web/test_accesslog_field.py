@@ -382,11 +382,12 @@ def test_attack_findings_and_severity():
     res = analyze(records(lines))
     sev = {f["code"]: f["severity"] for f in res["findings"]}
     assert sev == {
-        "web_webshell": "high", "web_sensitive_exposed": "high", "web_sqli": "warning",
+        "web_webshell_request": "high", "web_sensitive_exposed": "high", "web_sqli": "warning",
         "web_traversal": "warning", "web_rfi": "warning", "web_log4shell": "warning",
     }  # fmt: skip
-    webshell = next(f for f in res["findings"] if f["code"] == "web_webshell")
+    webshell = next(f for f in res["findings"] if f["code"] == "web_webshell_request")
     assert webshell["clients"] == ["198.51.100.80"] and "x.php?cmd=id" in webshell["message"]
+    assert webshell["incident"] is True and "incident" not in next(f for f in res["findings"] if f["code"] == "web_sqli")
     assert res["attacks"]["sqli"] == 1 and len(res["suspicious"]) == 6
 
 
