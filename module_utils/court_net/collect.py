@@ -168,7 +168,9 @@ def _ios(conn, params: dict) -> tuple[dict, str, dict]:
     facts.update(ios.parse_memory(raw["memory"]))
     if facts["memory_total_bytes"] is None:
         note("memory", ["Processor Pool Total/Used/Free tidak ditemukan"])
-    facts.update(ios.parse_temperature(raw["temperature"]))
+    found = []
+    facts.update(ios.parse_temperature(raw["temperature"], found))
+    note("temperature", found)
     facts["voltage_v"] = None
     found = []
     facts["interfaces"] = ios.parse_interfaces(raw["interfaces"], found)

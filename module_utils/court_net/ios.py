@@ -40,7 +40,7 @@ def _textfsm(command: str, text: str) -> list[dict]:
     return parse_output(platform="cisco_ios", command=command, data=clean_output(text))
 
 
-_VERSION_RE = re.compile(r"(?:Software|SOFTWARE)[^\n]*?,?\s+Version\s+([^\s,]+)")
+_VERSION_RE = re.compile(r"^Cisco IOS Software[^\n]*?,\s*Version\s+([^\s,]+)", re.M)
 _XE_VERSION_RE = re.compile(r"^Cisco IOS XE Software, Version\s+(\S+)", re.M)
 
 
@@ -55,8 +55,14 @@ def clean_version(version: str | None) -> str | None:
 
 def parse_version(text: str, problems: list | None = None) -> dict:
     """Given `show version` (IOS or IOS-XE), return hostname, os_version, model, serial,
-    uptime_seconds, firmware. The version drops a bracketed suffix ("17.1.1[FC2]" -> "17.1.1");
-    IOS-XE's own "Cisco IOS XE Software, Version 17.03.04a" line is used when present."""
+    uptime_seconds, firmware. The version is the IOS line's ("..., Version 16.9.4, RELEASE ...")
+    without a bracketed suffix ("17.1.1[FC2]" -> "17.1.1"); IOS-XE's own "Cisco IOS XE Software,
+    Version 16.09.04" line is the fallback."""
+    if not re.search(r"Cisco IOS|IOS-XE|IOS XE", clean_output(text)):
+        if problems is not None:
+            problems.append("bukan keluaran show version IOS/IOS-XE")
+        return {"hostname": None, "os_version": None, "model": None, "serial": None, "uptime_seconds": None,
+                "firmware": None}
     try:
         rows = _textfsm(COMMANDS["version"], text)
     except Exception as exc:  # the template rejected the output
@@ -68,11 +74,8 @@ def parse_version(text: str, problems: list | None = None) -> dict:
     serial = row.get("serial") or []
     cleaned = clean_output(text)
     version = row.get("version") or None
-    xe = _XE_VERSION_RE.search(cleaned)
-    if xe:
-        version = xe.group(1)
-    elif not version:
-        m = _VERSION_RE.search(cleaned)
+    if not version:
+        m = _VERSION_RE.search(cleaned) or _XE_VERSION_RE.search(cleaned)
         version = m.group(1) if m else None
     hostname = row.get("hostname") or None
     uptime_text = row.get("uptime")
@@ -167,16 +170,20 @@ def parse_memory(text: str) -> dict:
     }
 
 
-def parse_temperature(text: str) -> dict:
+def parse_temperature(text: str, problems: list | None = None) -> dict:
     """Given `show environment temperature` / `show env all` output of a Catalyst switch
     ("SYSTEM TEMPERATURE is OK", "System Temperature Value: 41 Degree Celsius",
-    "Inlet Temperature Value: 34 Degree Celsius"), return the highest temperature_c."""
+    "Inlet Temperature Value: 34 Degree Celsius", the 3850/9300 table row
+    "1  Temp 1  GREEN  39 Celsius  56  66"), return the highest temperature_c."""
     cleaned = clean_output(text)
     if command_failed(cleaned):
         return {"temperature_c": None}
     values = [parse_float(v) for v in re.findall(r"Temperature Value:\s*(\d+(?:\.\d+)?)", cleaned, re.I)]
     values += [parse_float(v) for v in re.findall(r"^\s*\S.*?\s(\d+)C\s", cleaned, re.M)]
+    values += [parse_float(v) for v in re.findall(r"\s(\d+(?:\.\d+)?) Celsius\b", cleaned)]
     found = [v for v in values if v is not None]
+    if problems is not None and not found and cleaned.strip() and not re.search(r"TEMPERATURE is \w+", cleaned):
+        problems.append("tidak ada nilai suhu")
     return {"temperature_c": max(found) if found else None}
 
 

@@ -157,7 +157,8 @@ def parse_interfaces_detail(text: str, problems: list | None = None) -> dict[str
         m = _ITEM_RE.match(line)
         header = bool(m and (m.group(3) or (m.group(2).strip() and not in_comment)))
         if in_comment and current is not None and not _ATTR_START_RE.match(line) and not (m and m.group(3)):
-            current["comment"] += "\n" + stripped  # the comment's next line
+            # the comment's next line (CAPsMAN adds a second ";;;" line of its own)
+            current["comment"] += "\n" + (stripped[3:].strip() if stripped.startswith(";;;") else stripped)
             continue
         if header:
             current = {"flags": set(m.group(2).replace(" ", "")), "attrs": "", "comment": None}
