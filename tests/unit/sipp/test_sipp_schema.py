@@ -118,11 +118,16 @@ def test_no_source_of_online_users_is_a_finding_not_a_crash():
 def test_audit_columns_are_probed_not_assumed():
     sql, mapping, table, notes = ss.audit_query(ss.read_schema(Cursor(LEGACY, {}), "sipp"))
     assert table == "sys_audittrail"
-    assert mapping == {"datetime": "waktu", "ipaddress": "ip_address", "username": "username", "action": "aksi",
-                       "tablename": None}  # fmt: skip
+    assert mapping == {
+        "datetime": "waktu",
+        "ipaddress": "ip_address",
+        "username": "username",
+        "action": "aksi",
+        "tablename": None,
+    }
     assert sql == (
-        "SELECT `waktu` AS `datetime`, `ip_address` AS `ipaddress`, `username` AS `username`, `aksi` AS `action`, "
-        "NULL AS `tablename` FROM `sys_audittrail` WHERE `waktu` >= %(start)s AND `waktu` < %(end)s"
+        "SELECT `waktu` AS `datetime`, `ip_address` AS `ipaddress`, `username` AS `username`, "
+        "`aksi` AS `action`, NULL AS `tablename` FROM `sys_audittrail` WHERE `waktu` >= %(start)s AND `waktu` < %(end)s"
     )
     assert notes == ["kolom tablename tidak ada di sys_audittrail: dibaca kosong"]
 
