@@ -127,7 +127,8 @@ def test_audit_columns_are_probed_not_assumed():
     }
     assert sql == (
         "SELECT `waktu` AS `datetime`, `ip_address` AS `ipaddress`, `username` AS `username`, "
-        "`aksi` AS `action`, NULL AS `tablename` FROM `sys_audittrail` WHERE `waktu` >= %(start)s AND `waktu` < %(end)s"
+        "`aksi` AS `action`, NULL AS `tablename` FROM `sys_audittrail` "
+        "WHERE `waktu` >= %(start)s AND `waktu` < %(end)s"
     )
     assert notes == ["kolom tablename tidak ada di sys_audittrail: dibaca kosong"]
 
