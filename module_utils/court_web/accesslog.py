@@ -765,6 +765,9 @@ def _clip(text, n=160):
     return text if len(text) <= n else text[: n - 3] + "..."
 
 
+_STATUS_CLASS = {code: "%dxx" % (code // 100) for code in range(100, 600)}
+
+
 def analyze(records, options=None):
     """Given (record, in_period) pairs from ``read_records``, return the F.3 result dict:
     summary numbers, top clients, status mix, suspicious list and findings. Clients in
@@ -806,16 +809,21 @@ def analyze(records, options=None):
             continue
         total += 1
         hourly_period[hour] += 1
-        first = rec["time"] if first is None or rec["time"] < first else first
-        last = rec["time"] if last is None or rec["time"] > last else last
+        when = rec["time"]
+        if first is None or when < first:
+            first = when
+        if last is None or when > last:
+            last = when
         client = rec["client"]
         per_client[client] += 1
         per_client_bytes[client] += rec["bytes"]
-        status_mix["%dxx" % (rec["status"] // 100) if rec["status"] else "-"] += 1
-        if rec["status"] >= 500:
-            errors.append(rec["time"])
-        if rec["valid_request"] and rec["status"] == 200 and rec["method"] == "GET":
-            pages[rec["path"].split("?")[0]] += 1
+        status = rec["status"]
+        status_mix[_STATUS_CLASS.get(status) or ("%dxx" % (status // 100) if status else "-")] += 1
+        if status >= 500:
+            errors.append(when)
+        if status == 200 and rec["method"] == "GET":
+            path = rec["path"]
+            pages[path.split("?", 1)[0] if "?" in path else path] += 1
         scanner, bot = agent_kind(agent)
         if bot:
             bots[bot] += 1
