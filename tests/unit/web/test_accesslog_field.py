@@ -387,7 +387,8 @@ def test_attack_findings_and_severity():
     }  # fmt: skip
     webshell = next(f for f in res["findings"] if f["code"] == "web_webshell_request")
     assert webshell["clients"] == ["198.51.100.80"] and "x.php?cmd=id" in webshell["message"]
-    assert webshell["incident"] is True and "incident" not in next(f for f in res["findings"] if f["code"] == "web_sqli")
+    sqli = next(f for f in res["findings"] if f["code"] == "web_sqli")
+    assert webshell["incident"] is True and "incident" not in sqli
     assert res["attacks"]["sqli"] == 1 and len(res["suspicious"]) == 6
 
 
