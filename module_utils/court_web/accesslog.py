@@ -337,7 +337,8 @@ def _split_hosts(text):
     return text.replace(",", " ").split()
 
 
-_CLIENT_CACHE: dict[tuple[str, int], str] = {}
+_CLIENT_CACHE: dict[str, str] = {}
+_CLIENT_CACHE_OWNER: list = [()]
 _WHEN_CACHE: dict[str, tuple[datetime, datetime]] = {}
 
 
@@ -459,13 +460,16 @@ def parse_line(line, trusted_proxies=()):
         client = chain[0]
     else:
         forwarded = ", ".join(chain)
-        key = (forwarded, id(trusted_proxies))
-        client = _CLIENT_CACHE.get(key)
+        if trusted_proxies is not _CLIENT_CACHE_OWNER[0]:
+            # the cache holds answers for one set of proxies only
+            _CLIENT_CACHE.clear()
+            _CLIENT_CACHE_OWNER[0] = trusted_proxies
+        client = _CLIENT_CACHE.get(forwarded)
         if client is None:
             client = real_client(chain, trusted_proxies)
             if len(_CLIENT_CACHE) > 20000:
                 _CLIENT_CACHE.clear()
-            _CLIENT_CACHE[key] = client
+            _CLIENT_CACHE[forwarded] = client
     rm = _REQUEST.fullmatch(request) if request else None
     if rm:
         method, path, protocol = rm.group(1), _unescape(rm.group(2)), rm.group(3) or "HTTP/0.9"

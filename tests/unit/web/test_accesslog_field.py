@@ -568,3 +568,10 @@ def test_parsing_is_linear_in_the_line_length(shape):
 )
 def test_login_urls(path, key):
     assert accesslog.login_key(parse_line(line("198.51.100.1", path=path, method="POST"))) == key
+
+
+def test_client_cache_follows_the_proxy_setting():
+    text = '198.51.100.71, 203.0.113.201 - - [20/Nov/2026:10:00:00 +0000] "GET / HTTP/1.1" 200 1 "-" "x"'
+    for _ in range(2):
+        assert parse_line(text)["client"] == "203.0.113.201"
+        assert parse_line(text, parse_networks(["203.0.113.201"]))["client"] == "198.51.100.71"
