@@ -548,9 +548,10 @@ def iter_lines(path, problems):
             if path.endswith(".gz") and magic:
                 problems.append({"file": path, "problem": "bukan file gzip; dibaca sebagai teks biasa",
                                  "lines_read": None})
-            for raw in handle:
-                count += 1
-                yield _decode(raw)
+            with open(path, encoding="utf-8", errors="backslashreplace") as text:
+                for line in text:  # text mode: decoded and split in C
+                    count += 1
+                    yield line
             if problems and problems[-1]["file"] == path:
                 problems[-1]["lines_read"] = count
             return
