@@ -27,6 +27,21 @@ options:
   spike_factor: {description: Hour counts above this many times the typical hour are a spike., type: float, default: 8.0}
   spike_min_requests: {description: An hour below this many requests is never a spike., type: int, default: 300}
   ignore_agents: {description: User-agent substrings of our own tools, left out of the analysis., type: list, elements: str, default: []}
+  distributed_min_attempts: {description: Login POSTs to one login URL within the window (all clients) that make a distributed brute-force finding., type: int, default: 60}
+  distributed_min_clients: {description: Distinct clients among them needed for that finding., type: int, default: 10}
+  attack_min_requests: {description: Requests of one attack class (SQL injection, traversal, RFI, Log4Shell, webshell, exposed file) that make a finding., type: int, default: 1}
+  trusted_networks:
+    description: The court's own networks (CIDR); their clients count as traffic but are never suspicious.
+    type: list
+    elements: str
+    default: []
+  trusted_proxies:
+    description: >-
+      Public addresses or networks of our own reverse proxies / CDN; private addresses are always
+      taken as our proxies when the real client is read from X-Forwarded-For.
+    type: list
+    elements: str
+    default: []
 """
 
 RETURN = r"""
@@ -37,7 +52,7 @@ import os
 from datetime import UTC, datetime, timedelta
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.court_web.accesslog import analyze, iter_log_files, read_records
+from ansible.module_utils.court_web.accesslog import analyze, iter_log_files, parse_networks, read_records
 from ansible.module_utils.court_web.content import parse_date
 
 
@@ -58,6 +73,11 @@ def main():
             spike_factor=dict(type="float", default=8.0),
             spike_min_requests=dict(type="int", default=300),
             ignore_agents=dict(type="list", elements="str", default=[]),
+            distributed_min_attempts=dict(type="int", default=60),
+            distributed_min_clients=dict(type="int", default=10),
+            attack_min_requests=dict(type="int", default=1),
+            trusted_networks=dict(type="list", elements="str", default=[]),
+            trusted_proxies=dict(type="list", elements="str", default=[]),
         ),
         supports_check_mode=True,
     )
@@ -66,6 +86,11 @@ def main():
         module.fail_json(msg="period_hours must be at least 1 (got %d)" % p["period_hours"])
     if not os.path.isdir(p["log_dir"]):
         module.fail_json(msg="log_dir %s does not exist; set the web server's log directory" % p["log_dir"])
+    try:
+        proxies = parse_networks(p["trusted_proxies"])
+        parse_networks(p["trusted_networks"])
+    except ValueError as exc:
+        module.fail_json(msg="trusted_proxies / trusted_networks: %s" % exc)
     paths = iter_log_files(p["log_dir"], p["log_name"])
     if not paths:
         module.fail_json(
@@ -91,9 +116,13 @@ def main():
             "spike_factor",
             "spike_min_requests",
             "ignore_agents",
+            "distributed_min_attempts",
+            "distributed_min_clients",
+            "attack_min_requests",
+            "trusted_networks",
         )
     }
-    result = analyze(read_records(paths, since=since, until=until, history_since=history), options)
+    result = analyze(read_records(paths, since=since, until=until, history_since=history, trusted_proxies=proxies), options)
     result["period_start"] = since.strftime("%Y-%m-%dT%H:%M:%SZ")
     result["period_end"] = until.strftime("%Y-%m-%dT%H:%M:%SZ")
     module.exit_json(changed=False, visitors=result)

@@ -13,7 +13,11 @@ description:
     the SIPP database (read-only, PyMySQL) and returns per-user figures and flagged items
     (off-hours activity, failed-login bursts, one account from many IP addresses, shared
     accounts, accounts still active though unused).
-  - When C(sys_login_history) does not exist, logins are taken from the audit trail's LOGIN rows.
+  - The schema is probed at run time (C(information_schema.columns)) - the audit trail's and the
+    login history's columns are matched by role among the spellings SIPP versions use, not
+    assumed; the result's C(sources) says which tables and columns were read.
+  - When C(sys_login_history) does not exist, logins are taken from the audit trail's LOGIN rows;
+    a missing audit trail or login history is a finding (C(schema_findings)), never a failure.
   - Never changes anything (changed is always false); supports check mode.
 options:
   login_unix_socket: {type: str, default: /run/mysqld/mysqld.sock, description: MariaDB socket.}
@@ -44,6 +48,8 @@ flags: {description: flagged items (code, severity, username, role, message, det
 totals: {description: totals and per-role figures, type: dict, returned: always}
 period: {description: start and end analysed (server local time), type: dict, returned: always}
 csv: {description: the per-user table as CSV text, type: str, returned: always}
+sources: {description: "tables and columns read: users, logins (table or audit-trail LOGIN rows), audit, audit_columns, notes", type: dict, returned: always}
+schema_findings: {description: optional tables or columns missing (code, severity, message), type: list, returned: always}
 """
 
 import traceback
@@ -62,6 +68,7 @@ except ImportError:
     PYMYSQL_ERR = traceback.format_exc()
 
 from ansible.module_utils.sipp_activity import ActivityError, Settings, analyse, parse_dt, to_csv
+from ansible.module_utils.sipp_schema import audit_query, login_query, read_schema
 
 QUERIES = {
     "users": (
@@ -78,7 +85,6 @@ QUERIES = {
         "FROM sys_audittrail WHERE `datetime` >= %(start)s AND `datetime` < %(end)s"
     ),
 }
-NO_SUCH_TABLE = 1146
 
 
 def main():
@@ -157,30 +163,57 @@ def main():
         module.fail_json(
             msg=f"cannot connect to database {p['database']} as {p['login_user']}: {exc.args[-1]}"
         )
+    sources = {"users": "sys_users + sys_user_group + sys_groups", "logins": None, "audit": None,
+               "audit_columns": {}, "notes": []}
     try:
         with conn.cursor() as cur:
             cur.execute("SET SESSION TRANSACTION READ ONLY")
+            schema = read_schema(cur, p["database"])
             cur.execute(queries["users"])
             users = list(cur.fetchall())
-            try:
+            logins, audit = [], []
+            if "logins" in p["queries"]:
                 cur.execute(queries["logins"], args)
                 logins = list(cur.fetchall())
-            except pymysql.err.ProgrammingError as exc:
-                if exc.args[0] != NO_SUCH_TABLE:
-                    raise
-                logins = []
-            cur.execute(queries["audit"], args)
-            audit = list(cur.fetchall())
+                sources["logins"] = "query from the queries option"
+            else:
+                sql, _mapping, table, notes = login_query(schema)
+                sources["notes"] += notes
+                if sql:
+                    cur.execute(sql, args)
+                    logins = list(cur.fetchall())
+                    sources["logins"] = table
+            if "audit" in p["queries"]:
+                cur.execute(queries["audit"], args)
+                audit = list(cur.fetchall())
+                sources["audit"] = "query from the queries option"
+            else:
+                sql, mapping, table, notes = audit_query(schema)
+                sources["notes"] += notes
+                sources["audit_columns"] = mapping
+                if sql:
+                    cur.execute(sql, args)
+                    audit = list(cur.fetchall())
+                    sources["audit"] = table
+            if sources["logins"] is None and sources["audit"]:
+                sources["logins"] = f"{sources['audit']} (aksi LOGIN)"
     except pymysql.err.MySQLError as exc:
         module.fail_json(msg=f"reading SIPP activity from {p['database']} failed: {exc.args[-1]}")
     finally:
         conn.close()
+    schema_findings = []
+    if sources["audit"] is None:
+        schema_findings.append({"severity": "warning", "code": "sipp_audit_unavailable",
+                                "message": "Audit trail SIPP tidak terbaca: " + "; ".join(sources["notes"])})
+    elif sources["notes"]:
+        schema_findings.append({"severity": "info", "code": "sipp_schema_differs",
+                                "message": "Skema SIPP berbeda dari yang umum: " + "; ".join(sources["notes"])})
 
     try:
         result = analyse(users, logins, audit, period_start=start, period_end=end, now=now, settings=settings)
     except ActivityError as exc:
         module.fail_json(msg=f"SIPP data not understood: {exc}")
-    module.exit_json(changed=False, csv=to_csv(result), **result)
+    module.exit_json(changed=False, csv=to_csv(result), sources=sources, schema_findings=schema_findings, **result)
 
 
 if __name__ == "__main__":

@@ -117,6 +117,11 @@ def is_failed(status: object) -> bool:
     return any(w in text for w in FAILED_WORDS)
 
 
+def _failed_login_action(action: str) -> bool:
+    """Is this audit-trail action a failed login ("login gagal", "login_failed")?"""
+    return "login" in action and action not in LOGIN_ACTIONS and is_failed(action)
+
+
 class Settings:
     """Thresholds and office hours of the analysis (all from role variables)."""
 
@@ -192,7 +197,8 @@ def analyse(
     return ``{"users": [...], "flags": [...], "totals": {...}}``.
 
     When ``logins`` is empty but the audit trail has LOGIN actions (SIPP versions without
-    sys_login_history), logins are taken from the audit trail.
+    sys_login_history), logins are taken from the audit trail; failed attempts there are LOGIN
+    actions with a failure word ("LOGIN GAGAL", "login_failed").
     """
     if period_end <= period_start:
         raise ActivityError(f"period end {period_end} is not after its start {period_start}")
@@ -246,7 +252,9 @@ def analyse(
         )
     if not logins:
         for ev in events:
-            if ev["action"] in LOGIN_ACTIONS:
+            # "LOGIN"; a failed attempt as the audit trail words it ("LOGIN GAGAL", "login_failed")
+            failed = _failed_login_action(ev["action"])
+            if ev["action"] in LOGIN_ACTIONS or failed:
                 attempts.append(
                     {
                         "username": ev["username"],
@@ -254,7 +262,7 @@ def analyse(
                         "end": None,
                         "ip": ev["ip"],
                         "agent": "",
-                        "failed": False,
+                        "failed": failed,
                     }
                 )
     attempts.sort(key=lambda a: a["time"])
@@ -330,7 +338,7 @@ def analyse(
         touch(st, a["time"], a["ip"])
     for ev in events:
         st = entry(ev["username"])
-        if ev["action"] in LOGIN_ACTIONS or ev["action"] in LOGOUT_ACTIONS:
+        if ev["action"] in LOGIN_ACTIONS or ev["action"] in LOGOUT_ACTIONS or _failed_login_action(ev["action"]):
             continue  # logins are counted from the attempts; a late logout alone is no activity
         st["actions"] += 1
         st["actions_by_type"][ev["action"].upper() or "?"] += 1

@@ -107,21 +107,38 @@ def _routeros(conn, params: dict) -> tuple[dict, str, dict]:
         for key, cmd in routeros.COMMANDS.items()
         if key != "config" or params["backup"]
     }
-    detail = routeros.parse_interfaces_detail(raw["interfaces"])
+    problems: list[dict] = []
+
+    def note(command: str, whats: list[str]) -> None:
+        problems.extend({"command": command, "what": what} for what in whats)
+
+    cmds = routeros.COMMANDS
+    found: list[str] = []
+    detail = routeros.parse_interfaces_detail(raw["interfaces"], found)
+    note(cmds["interfaces"], found)
     monitors = {}
     for name in routeros.ethernet_names(detail):
         command = routeros.MONITOR_COMMAND.format(name=name)
         raw["monitor " + name] = _run(conn, command, params, routeros.command_failed)
         monitors[name] = routeros.parse_monitor(raw["monitor " + name], command)
+        note(command, routeros.monitor_problems(monitors[name]))
     facts = {"platform": "mikrotik_routeros"}
-    facts.update(routeros.parse_resource(raw["resource"]))
+    resource = routeros.parse_resource(raw["resource"])
+    note(cmds["resource"], routeros.resource_problems(resource))
+    facts.update(resource)
     board = routeros.parse_routerboard(raw["routerboard"])
     facts.update(board)
-    facts.update(routeros.parse_health(raw["health"]))
-    facts["interfaces"] = routeros.build_interfaces(
-        detail, routeros.parse_ethernet_stats(raw["ethernet_stats"]), monitors
-    )
-    config = routeros.sanitize_export(raw["config"], params["mask_secrets"]) if params["backup"] else ""
+    found = []
+    facts.update(routeros.parse_health(raw["health"], found))
+    note(cmds["health"], found)
+    stats = routeros.parse_ethernet_stats(raw["ethernet_stats"])
+    note(cmds["ethernet_stats"], routeros.stats_problems(stats, routeros.ethernet_names(detail)))
+    facts["interfaces"] = routeros.build_interfaces(detail, stats, monitors)
+    config = ""
+    if params["backup"]:
+        note(cmds["config"], routeros.export_problems(raw["config"]))
+        config = routeros.sanitize_export(raw["config"], params["mask_secrets"])
+    facts["unreadable"] = problems
     return facts, config, raw
 
 
@@ -136,14 +153,30 @@ def _ios(conn, params: dict) -> tuple[dict, str, dict]:
             )
             continue
         raw[key] = _run(conn, cmd, params, ios.command_failed)
+    problems: list[dict] = []
+
+    def note(key: str, whats: list[str]) -> None:
+        problems.extend({"command": ios.COMMANDS[key], "what": what} for what in whats)
+
     facts = {"platform": "cisco_ios"}
-    facts.update(ios.parse_version(raw["version"]))
+    found: list[str] = []
+    facts.update(ios.parse_version(raw["version"], found))
+    note("version", found)
     facts.update(ios.parse_cpu(raw["cpu"]))
+    if facts["cpu_percent"] is None:
+        note("cpu", ["CPU utilization tidak ditemukan"])
     facts.update(ios.parse_memory(raw["memory"]))
-    facts.update(ios.parse_temperature(raw["temperature"]))
+    if facts["memory_total_bytes"] is None:
+        note("memory", ["Processor Pool Total/Used/Free tidak ditemukan"])
+    found = []
+    facts.update(ios.parse_temperature(raw["temperature"], found))
+    note("temperature", found)
     facts["voltage_v"] = None
-    facts["interfaces"] = ios.parse_interfaces(raw["interfaces"])
+    found = []
+    facts["interfaces"] = ios.parse_interfaces(raw["interfaces"], found)
+    note("interfaces", found)
     config = ios.sanitize_running_config(raw["config"], params["mask_secrets"]) if params["backup"] else ""
+    facts["unreadable"] = problems
     return facts, config, raw
 
 

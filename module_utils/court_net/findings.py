@@ -77,6 +77,17 @@ def device_findings(
             )
         )
 
+    for item in facts.get("unreadable") or []:
+        out.append(
+            _finding(
+                "warning",
+                "output_unreadable",
+                f"{device}: keluaran '{item['command']}' tidak terbaca sepenuhnya: {item['what']}",
+                command=item["command"],
+                what=item["what"],
+            )
+        )
+
     interfaces = facts.get("interfaces") or {}
     for name, want in (ports or {}).items():
         iface = interfaces.get(name)
@@ -97,6 +108,17 @@ def device_findings(
             continue
         min_speed = want.get("min_speed_mbps")
         speed = iface.get("speed_mbps")
+        if min_speed and iface.get("oper_up") and speed is None:
+            # never a silent pass: say that (and why) the speed could not be checked
+            out.append(
+                _finding(
+                    "info",
+                    "port_speed_not_checked",
+                    f"{device}: kecepatan port {name} tidak diperiksa (diharapkan {min_speed} Mb/s) — "
+                    f"{iface.get('speed_note') or 'kecepatan tidak diketahui'}",
+                    port=name,
+                )
+            )
         if min_speed and iface.get("oper_up") and speed is not None and speed < min_speed:
             out.append(
                 _finding(

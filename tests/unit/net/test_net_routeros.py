@@ -60,7 +60,12 @@ def test_health_v7_table_takes_hottest_sensor(fixture_text):
 
 
 def test_health_on_a_device_without_sensors():
-    assert routeros.parse_health("") == {"temperature_c": None, "voltage_v": None, "sensors": {}}
+    assert routeros.parse_health("") == {
+        "temperature_c": None,
+        "voltage_v": None,
+        "sensors": {},
+        "health_states": {},
+    }
 
 
 def test_interfaces_v6_flags_comments_and_pager(fixture_text):

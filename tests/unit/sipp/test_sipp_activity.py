@@ -280,3 +280,18 @@ def test_bad_settings_give_one_clear_error():
 )
 def test_status_words(status, failed):
     assert sa.is_failed(status) is failed
+
+
+def test_failed_logins_worded_in_the_audit_trail_count_without_login_history():
+    # a SIPP version without sys_login_history writes failed attempts to the audit trail
+    _logins, trail = normal_week()
+    for i in range(6):
+        trail.append(
+            audit("hakim.ahmad", "10.9.9.9", DAY.replace(hour=10, minute=i), "LOGIN GAGAL", "sys_users")
+        )
+    trail.append(audit("pp.rina", "192.168.30.11", DAY.replace(hour=9), "login_failed", "sys_users"))
+    result = run([], trail)
+    hakim = next(u for u in result["users"] if u["username"] == "hakim.ahmad")
+    assert hakim["failed_logins"] == 6 and hakim["logins"] == 4 and hakim["actions"] == 4
+    assert ("failed_login_burst", "hakim.ahmad") in codes(result)
+    assert next(u for u in result["users"] if u["username"] == "pp.rina")["failed_logins"] == 1

@@ -6,7 +6,11 @@ $stats = rows("SELECT
     (SELECT COUNT(*) FROM perkara) AS perkara,
     (SELECT COUNT(*) FROM perkara p WHERE NOT EXISTS (SELECT 1 FROM perkara_putusan x WHERE x.perkara_id = p.perkara_id)) AS berjalan,
     (SELECT COUNT(*) FROM perkara_jadwal_sidang WHERE tanggal_sidang = CURDATE()) AS sidang_hari_ini,
-    (SELECT COUNT(DISTINCT userid) FROM sys_user_online WHERE last_visit >= NOW() - INTERVAL 30 MINUTE) AS online")[0];
+    " . (lab_legacy()
+        ? "(SELECT COUNT(*) FROM ci_sessions WHERE timestamp >= UNIX_TIMESTAMP(NOW() - INTERVAL 30 MINUTE)
+             AND data LIKE '%userid|%')"
+        : "(SELECT COUNT(DISTINCT userid) FROM sys_user_online WHERE last_visit >= NOW() - INTERVAL 30 MINUTE)")
+    . " AS online")[0];
 ?>
 <table id="ringkasan">
   <tr><th>Jumlah perkara</th><td><?= h($stats['perkara']) ?></td></tr>

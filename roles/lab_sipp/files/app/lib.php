@@ -39,7 +39,19 @@ function client_ip(): string {
     return $_SERVER['REMOTE_ADDR'] ?? '0.0.0.0';
 }
 
+// The schema variant (lab_sipp_schema_variant): "legacy" has no sys_user_online and no
+// sys_login_history, keeps sessions in ci_sessions and names the audit-trail columns differently.
+function lab_legacy(): bool {
+    global $config;
+    return ($config['lab_schema'] ?? 'standard') === 'legacy';
+}
+
 function audit(string $username, ?string $table, string $action, string $title, string $desc): void {
+    if (lab_legacy()) {
+        q('INSERT INTO sys_audittrail (waktu, ip_address, username, aksi, title, keterangan)
+           VALUES (NOW(), ?, ?, ?, ?, ?)', [client_ip(), $username, $action, $title, $desc]);
+        return;
+    }
     q('INSERT INTO sys_audittrail (datetime, ipaddress, username, tablename, action, title, description)
        VALUES (NOW(), ?, ?, ?, ?, ?, ?)', [client_ip(), $username, $table, $action, $title, $desc]);
 }
@@ -52,6 +64,14 @@ function sipp_session_start(): void {
 
 // Every page of a logged-in user refreshes its row in sys_user_online (what "online users" reads).
 function touch_online(string $page): void {
+    if (lab_legacy()) {
+        // CodeIgniter's database session driver: one row per session, data in PHP session encoding
+        $uid = (string) $_SESSION['userid'];
+        q('INSERT INTO ci_sessions (id, ip_address, timestamp, data) VALUES (?, ?, UNIX_TIMESTAMP(), ?)
+           ON DUPLICATE KEY UPDATE ip_address = VALUES(ip_address), timestamp = UNIX_TIMESTAMP(), data = VALUES(data)',
+          [session_id(), client_ip(), '__ci_last_regenerate|i:' . time() . ';userid|s:' . strlen($uid) . ':"' . $uid . '";']);
+        return;
+    }
     q('INSERT INTO sys_user_online (session_id, userid, host_address, login_time, user_agent, uri, current_page, last_visit)
        VALUES (?, ?, ?, ?, ?, ?, ?, NOW())
        ON DUPLICATE KEY UPDATE host_address = VALUES(host_address), uri = VALUES(uri),

@@ -28,10 +28,12 @@ if ($_SERVER['REQUEST_METHOD'] === 'POST') {
             $_SESSION['fullname'] = $u['fullname'];
             $_SESSION['group'] = $u['grp'] ?? '-';
             $_SESSION['login_time'] = rows('SELECT NOW() AS t')[0]['t'];
-            q('INSERT INTO sys_login_history (userid, username, login_time, ip_address, user_agent, status, keterangan)
-               VALUES (?, ?, ?, ?, ?, ?, ?)',
-              [$u['userid'], $u['username'], $_SESSION['login_time'], client_ip(), $agent, 'success', 'Login berhasil']);
-            $_SESSION['history_id'] = db()->insert_id;
+            if (!lab_legacy()) {
+                q('INSERT INTO sys_login_history (userid, username, login_time, ip_address, user_agent, status, keterangan)
+                   VALUES (?, ?, ?, ?, ?, ?, ?)',
+                  [$u['userid'], $u['username'], $_SESSION['login_time'], client_ip(), $agent, 'success', 'Login berhasil']);
+                $_SESSION['history_id'] = db()->insert_id;
+            }
             q('UPDATE sys_users SET last_login = ?, last_ip = ?, attemp_count = 0 WHERE userid = ?',
               [$_SESSION['login_time'], client_ip(), $u['userid']]);
             audit($u['username'], 'sys_users', 'LOGIN', 'Login ke SIPP',
@@ -41,9 +43,13 @@ if ($_SERVER['REQUEST_METHOD'] === 'POST') {
             exit;
         }
         $reason = !$u ? 'Username tidak dikenal' : ((int) $u['block'] === 1 ? 'Akun diblokir' : 'Password salah');
-        q('INSERT INTO sys_login_history (userid, username, login_time, ip_address, user_agent, status, keterangan)
-           VALUES (?, ?, NOW(), ?, ?, ?, ?)',
-          [$u ? $u['userid'] : null, $username, client_ip(), $agent, 'failed', $reason]);
+        if (lab_legacy()) {
+            audit($username, 'sys_users', 'LOGIN GAGAL', 'Login gagal', $reason);
+        } else {
+            q('INSERT INTO sys_login_history (userid, username, login_time, ip_address, user_agent, status, keterangan)
+               VALUES (?, ?, NOW(), ?, ?, ?, ?)',
+              [$u ? $u['userid'] : null, $username, client_ip(), $agent, 'failed', $reason]);
+        }
         if ($u) {
             q('UPDATE sys_users SET attemp_count = attemp_count + 1 WHERE userid = ?', [$u['userid']]);
         }
