@@ -26,13 +26,15 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat, PublicFormat
 
+from sop_runner.evidence import EvidenceError
+
 ALG_ED25519 = 0x01
 ALG_COSIGNATURE_V1 = 0x04
 _DASH = "\u2014 "
 MAX_SIGNATURES = 100
 
 
-class NoteError(Exception):
+class NoteError(EvidenceError):
     """A malformed note or key, or a signature that does not verify (one line)."""
 
 
