@@ -1,0 +1,95 @@
+"""The witness's HTTP API (FastAPI). Every call carries ``Authorization: Bearer <court token>``.
+
+- ``POST /v1/checkpoints`` -- a push (see :mod:`central.witness`); 200 with the cosignature,
+  409 with ``{"error": "stale", "witnessed_size": N}`` or ``{"error": "fork"|"mismatch"}``.
+- ``GET /v1/checkpoints/latest`` -- the court's last witnessed (cosigned) checkpoint.
+
+One connection per request; the witness serves HTTPS only (see :mod:`central.admin`).
+"""
+
+# no "from __future__ import annotations": FastAPI reads these annotations at runtime
+
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+import psycopg
+from fastapi import Body, Depends, FastAPI, Header, Request
+from fastapi.responses import JSONResponse
+
+from central.witness import Court, Push, WitnessError, authenticate, witness, witnessed
+from sop_runner.evidence.note import Signer
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where the database is, the witness's cosigner key, and where alarms go."""
+
+    dsn: str
+    key: Signer
+    apprise_urls: tuple[str, ...] = ()
+
+    @classmethod
+    def from_env(cls) -> "Settings":
+        """Read ``CENTRAL_DSN``, ``CENTRAL_WITNESS_KEY`` (a key file) and ``CENTRAL_APPRISE_URLS``."""
+        try:
+            dsn = os.environ["CENTRAL_DSN"]
+            key = Signer.parse(Path(os.environ["CENTRAL_WITNESS_KEY"]).read_text(encoding="ascii"))
+        except KeyError as exc:
+            raise SystemExit(f"central: {exc.args[0]} is not set") from None
+        urls = tuple(u for u in os.environ.get("CENTRAL_APPRISE_URLS", "").split() if u)
+        return cls(dsn, key, urls)
+
+
+def apprise_alarm(urls: tuple[str, ...]) -> Callable[[str, str], None] | None:
+    """Return a function sending an alarm to these Apprise URLs (None when there are none)."""
+    if not urls:
+        return None
+
+    def send(title: str, body: str) -> None:
+        import apprise
+
+        ap = apprise.Apprise()
+        for u in urls:
+            ap.add(u)
+        ap.notify(title=title, body=body)
+
+    return send
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """Return the witness application for these settings."""
+    app = FastAPI(title="SOP records witness", docs_url=None, redoc_url=None)
+    alarm = apprise_alarm(settings.apprise_urls)
+
+    def connection() -> Iterator[psycopg.Connection[Any]]:
+        with psycopg.connect(settings.dsn) as conn:
+            yield conn
+
+    Conn = Annotated[psycopg.Connection[Any], Depends(connection)]
+
+    def court(conn: Conn, authorization: Annotated[str, Header()] = "") -> Court:
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            raise WitnessError(401, "unauthenticated", "missing 'Authorization: Bearer <court token>'")
+        found = authenticate(conn, token.strip())
+        conn.rollback()
+        return found
+
+    @app.exception_handler(WitnessError)
+    async def _witness_error(_: Request, exc: WitnessError) -> JSONResponse:
+        return JSONResponse({"error": exc.code, "detail": exc.message, **exc.extra}, status_code=exc.status)
+
+    @app.post("/v1/checkpoints")
+    def post_checkpoint(
+        body: Annotated[dict[str, Any], Body()], conn: Conn, who: Annotated[Court, Depends(court)]
+    ) -> dict[str, Any]:
+        return witness(conn, who, Push.from_json(body), settings.key, alarm=alarm)
+
+    @app.get("/v1/checkpoints/latest")
+    def latest(conn: Conn, who: Annotated[Court, Depends(court)]) -> dict[str, Any]:
+        return witnessed(conn, who)
+
+    return app
