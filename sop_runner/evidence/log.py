@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import base64
 import json
+import multiprocessing
 import os
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -214,6 +216,26 @@ class Verdict:
         }
 
 
+#: From this checkpoint size on, the tree is hashed in a second process beside the chain check.
+PARALLEL_FROM = 50_000
+
+
+def _prefix_root(store: RecordStore | str, size: int) -> tuple[bytes | None, int]:
+    """Return the root over the first ``size`` records (fewer when the store has fewer) and how
+    many were hashed; ``(None, 0)`` when the records are not numbered 1, 2, 3, …"""
+    own = isinstance(store, str)
+    st = RecordStore(store, readonly=True) if isinstance(store, str) else store
+    try:
+        rng = CompactRange()
+        rng.extend(_store_leaves(st, upto=size))
+        return rng.root(), rng.size
+    except EvidenceError:
+        return None, 0
+    finally:
+        if own:
+            st.close()
+
+
 def _label(store: RecordStore, seq: int) -> str:
     try:
         rec = store.get_record(seq)
@@ -226,14 +248,19 @@ def verify_against(store: RecordStore, cp: Checkpoint) -> Verdict:
     """Check the store against an older checkpoint: the chain must be intact and its first
     ``cp.size`` records must hash to ``cp.root``. On a mismatch name the first differing
     record (using the saved leaves only if they are proven to be the checkpointed ones)."""
-    chain = store.verify()
+    if cp.size >= PARALLEL_FROM:  # the tree in a second process while this one checks the chain
+        ctx = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=1, mp_context=ctx) as pool:
+            tree = pool.submit(_prefix_root, str(store.path), cp.size)
+            chain = store.verify()
+            root, k = tree.result()
+    else:
+        chain = store.verify()
+        root, k = _prefix_root(store, cp.size) if chain.ok else (None, 0)
     if not chain.ok:
         return Verdict(False, chain.count, cp.size, chain.problem, chain.first_bad_seq)
     n = chain.count
-    k = min(n, cp.size)
-    rng = CompactRange()
-    rng.extend(_store_leaves(store, upto=k))
-    if n >= cp.size and rng.root() == cp.root:
+    if n >= cp.size and k == cp.size and root == cp.root:
         return Verdict(True, n, cp.size)
     saved = _LeafFile(evidence_dir(store) / LEAVES)
     old = saved.read(0, cp.size) if saved.size() >= cp.size else []

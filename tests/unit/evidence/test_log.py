@@ -197,3 +197,16 @@ def test_current_tree_matches_a_fresh_computation_after_many_small_appends(tmp_p
         _add(s, i + 1, i * 10)
         rng = current_tree(s)
         assert rng.root() == root_of([leaf_hash(bytes.fromhex(h)) for _, h in s.iter_hashes()])
+
+
+def test_the_parallel_tree_check_gives_the_same_verdicts(
+    store: RecordStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sop_runner.evidence.log as log
+
+    monkeypatch.setattr(log, "PARALLEL_FROM", 1)
+    cp, _ = write_checkpoint(store, load_signer(tmp_path / "keys"))
+    assert verify_against(store, cp).ok
+    _rewrite(store.path, lambda db: db.execute("UPDATE records SET activity_id = 'SIPP-3' WHERE seq = 7"))
+    v = verify_against(store, cp)
+    assert not v.ok and v.first_bad == 7
