@@ -3,6 +3,7 @@
 - ``POST /v1/checkpoints`` -- a push (see :mod:`central.witness`); 200 with the cosignature,
   409 with ``{"error": "stale", "witnessed_size": N}`` or ``{"error": "fork"|"mismatch"}``.
 - ``GET /v1/checkpoints/latest`` -- the court's last witnessed (cosigned) checkpoint.
+- ``GET /v1/leaves?start=S&end=E`` -- the record hashes the witness holds for the court.
 
 One connection per request; the witness serves HTTPS only (see :mod:`central.admin`).
 """
@@ -19,7 +20,7 @@ import psycopg
 from fastapi import Body, Depends, FastAPI, Header, Request
 from fastapi.responses import JSONResponse
 
-from central.witness import Court, Push, WitnessError, authenticate, witness, witnessed
+from central.witness import Court, Push, WitnessError, authenticate, leaf_page, witness, witnessed
 from sop_runner.evidence.note import Signer
 
 
@@ -91,5 +92,9 @@ def create_app(settings: Settings) -> FastAPI:
     @app.get("/v1/checkpoints/latest")
     def latest(conn: Conn, who: Annotated[Court, Depends(court)]) -> dict[str, Any]:
         return witnessed(conn, who)
+
+    @app.get("/v1/leaves")
+    def leaves(conn: Conn, who: Annotated[Court, Depends(court)], start: int, end: int) -> dict[str, Any]:
+        return leaf_page(conn, who, start, end)
 
     return app

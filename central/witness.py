@@ -263,12 +263,30 @@ def witnessed(conn: psycopg.Connection[Any], court: Court) -> dict[str, Any]:
     return {"size": last[0], "cosigned": last[2]}
 
 
+MAX_PAGE = 10_000
+
+
+def leaf_page(conn: psycopg.Connection[Any], court: Court, start: int, end: int) -> dict[str, Any]:
+    """Return the record hashes #start..#end (inclusive, at most :data:`MAX_PAGE`) the witness
+    holds for ``court``: what the court compares its store with after a refused fork."""
+    if start < 1 or end < start:
+        raise WitnessError(400, "range", f"records #{start} to #{end}: give 1 <= start <= end")
+    end = min(end, start + MAX_PAGE - 1)
+    rows = conn.execute(
+        "SELECT seq, record_hash FROM leaves WHERE court_id = %s AND seq BETWEEN %s AND %s ORDER BY seq",
+        (court.court_id, start, end),
+    ).fetchall()
+    conn.rollback()
+    return {"start": start, "hashes": [bytes(r[1]).hex() for r in rows]}
+
+
 __all__ = [
     "Checkpoint",
     "Court",
     "Push",
     "WitnessError",
     "authenticate",
+    "leaf_page",
     "token_digest",
     "witness",
     "witnessed",

@@ -1,19 +1,22 @@
-"""``sop keys init|show`` and ``sop records checkpoint|prove``; the ``--checkpoint`` half of
+"""``sop keys init|show`` and ``sop records checkpoint|prove|push|status``; the ``--checkpoint`` half of
 ``sop records verify``. Registered onto the main ``sop`` groups by :func:`register`."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import click
+from click.exceptions import Exit
 
 from sop_runner.evidence import EvidenceError
 from sop_runner.evidence.checkpoint import Checkpoint, open_checkpoint
 from sop_runner.evidence.keys import init_key, key_dir, load_signer, load_verifier
 from sop_runner.evidence.log import Verdict, prove, read_latest, verify_against, write_checkpoint
 from sop_runner.evidence.note import NoteError, Verifier
+from sop_runner.evidence.outbox import BATCH, WitnessConfig, push, status, witness_leaves
 from sop_runner.records import RecordStore
 
 _KEY_DIR = click.option(
@@ -151,15 +154,19 @@ def records_prove(seq: int, cp_file: Path | None, key: str | None, as_json: bool
 
 
 def verify_checkpoint(records: Path, cp_file: Path, key: str | None, kdir: Path | None) -> Verdict:
-    """Check the store at ``records`` against a checkpoint file (``sop records verify``)."""
+    """Check the store at ``records`` against a checkpoint file (``sop records verify``); when
+    the saved tree was rewritten too, the witness's copy of the hashes names the record."""
     cp = load_checkpoint(_read(cp_file), _verifiers(records, key, kdir), str(cp_file))
+    wcfg = WitnessConfig.from_env()
+    elsewhere = (lambda size: witness_leaves(wcfg, size)) if wcfg else None
     with RecordStore(records, readonly=True) as store:
-        return verify_against(store, cp)
+        return verify_against(store, cp, elsewhere)
 
 
 def checkpoint_after_run(records: Path) -> str | None:
-    """Write a checkpoint when the court has a key (after ``sop run``/``sop tick``); return a
-    warning line when that failed. Never raises: a checkpoint never fails a maintenance run."""
+    """Write a checkpoint when the court has a key (after ``sop run``/``sop tick``) and push to
+    the witness when one is configured (two quick tries); return a warning line when either
+    failed. Never raises: evidence never fails a maintenance run."""
     kdir = key_dir(records)
     if not (kdir / "court.key").exists():
         return None
@@ -169,7 +176,65 @@ def checkpoint_after_run(records: Path) -> str | None:
             write_checkpoint(store, signer)
     except Exception as exc:  # reported as one warning line
         return f"checkpoint not written: {exc}"
-    return None
+    try:
+        cfg = WitnessConfig.from_env()
+        if cfg is None:
+            return None
+        with RecordStore(records) as store:
+            res = push(store, signer, replace(cfg, timeout=10.0), attempts=2)
+    except Exception as exc:  # reported as one warning line
+        return f"push to the witness failed: {exc}"
+    return f"push to the witness: {res.problem}" if res.problem else None
+
+
+@click.command("push")
+@click.option("--batch", default=BATCH, show_default=True, help="Records per checkpoint sent.")
+@click.option("--attempts", default=6, show_default=True, help="Tries per request (exponential backoff).")
+@click.option("--json", "as_json", is_flag=True)
+@_KEY_DIR
+def records_push(batch: int, attempts: int, as_json: bool, kdir: Path | None) -> None:
+    """Send the central witness every record it has not cosigned yet (SOP_WITNESS_* settings)."""
+    cfg = _state().config()
+    wcfg = WitnessConfig.from_env()
+    if wcfg is None:
+        raise EvidenceError(
+            "no witness configured (set SOP_WITNESS_URL, SOP_WITNESS_TOKEN_FILE, SOP_WITNESS_KEY)"
+        )
+    if batch < 1 or attempts < 1:
+        raise EvidenceError("--batch and --attempts must be at least 1")
+    signer = load_signer(key_dir(cfg.records, kdir))
+    with RecordStore(cfg.records) as store:
+        res = push(store, signer, wcfg, batch=batch, attempts=attempts)
+    if as_json:
+        click.echo(json.dumps(res.to_dict()))
+    elif res.ok:
+        sent = res.after - res.before
+        click.echo(f"witnessed up to record #{res.after} ({sent} sent in {res.batches} batches)")
+    else:
+        click.echo(f"PUSH INCOMPLETE: witnessed up to record #{res.after} of {res.size}; {res.problem}")
+    raise Exit(0 if res.ok else 1)
+
+
+@click.command("status")
+@click.option("--json", "as_json", is_flag=True)
+@_KEY_DIR
+def records_status(as_json: bool, kdir: Path | None) -> None:
+    """Show the last record the witness cosigned, when, and how far it lags behind."""
+    cfg = _state().config()
+    court = load_verifier(key_dir(cfg.records, kdir))
+    with RecordStore(cfg.records, readonly=True) as store:
+        st = status(store, court, WitnessConfig.from_env())
+    if as_json:
+        click.echo(json.dumps(st.to_dict()))
+    elif st.witness is None:
+        click.echo(f"{st.records} records; no witness configured (SOP_WITNESS_URL)")
+    elif st.witnessed == 0:
+        click.echo(f"{st.records} records; none witnessed yet by {st.witness} (run 'sop records push')")
+    else:
+        click.echo(
+            f"{st.records} records; witnessed by {st.witness} up to #{st.witnessed} at {st.witnessed_at}; "
+            f"lag {st.lag} records"
+        )
 
 
 def register(app: click.Group, records_app: click.Group) -> None:
@@ -177,6 +242,8 @@ def register(app: click.Group, records_app: click.Group) -> None:
     app.add_command(keys_app)
     records_app.add_command(records_checkpoint)
     records_app.add_command(records_prove)
+    records_app.add_command(records_push)
+    records_app.add_command(records_status)
 
 
 __all__ = ["checkpoint_after_run", "load_checkpoint", "register", "verify_checkpoint"]

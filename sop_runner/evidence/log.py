@@ -20,7 +20,7 @@ import base64
 import json
 import multiprocessing
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -244,10 +244,14 @@ def _label(store: RecordStore, seq: int) -> str:
     return f"record #{seq} ({rec.activity_id}, {rec.started_at}, id {rec.record_id[:8]})"
 
 
-def verify_against(store: RecordStore, cp: Checkpoint) -> Verdict:
+def verify_against(
+    store: RecordStore, cp: Checkpoint, elsewhere: Callable[[int], list[bytes] | None] | None = None
+) -> Verdict:
     """Check the store against an older checkpoint: the chain must be intact and its first
     ``cp.size`` records must hash to ``cp.root``. On a mismatch name the first differing
-    record (using the saved leaves only if they are proven to be the checkpointed ones)."""
+    record, comparing with the leaf hashes saved beside the store or, when those were rewritten
+    too, with those ``elsewhere(size)`` returns (the witness's copy); either is used only when
+    it hashes to the checkpoint's signed root."""
     if cp.size >= PARALLEL_FROM:  # the tree in a second process while this one checks the chain
         ctx = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(max_workers=1, mp_context=ctx) as pool:
@@ -264,6 +268,8 @@ def verify_against(store: RecordStore, cp: Checkpoint) -> Verdict:
         return Verdict(True, n, cp.size)
     saved = _LeafFile(evidence_dir(store) / LEAVES)
     old = saved.read(0, cp.size) if saved.size() >= cp.size else []
+    if (len(old) != cp.size or root_of(old) != cp.root) and elsewhere is not None:
+        old = elsewhere(cp.size) or []
     if len(old) == cp.size and root_of(old) == cp.root:
         for i, leaf in enumerate(_store_leaves(store, upto=k)):
             if leaf != old[i]:

@@ -15,17 +15,26 @@ from sop_runner.records import RecordStore
 
 
 def build_push(
-    store: RecordStore, checkpoint: str, cp: Checkpoint, old_size: int, *, with_records: bool = False
+    store: RecordStore,
+    checkpoint: str,
+    cp: Checkpoint,
+    old_size: int,
+    *,
+    with_records: bool = False,
+    leaves: list[bytes] | None = None,
 ) -> dict[str, Any]:
     """Return the push body for checkpoint ``cp`` (its signed text ``checkpoint``) extending the
-    witnessed size ``old_size``. Raise :class:`EvidenceError` when the store does not hold the
-    checkpoint's tree (rewritten since it was signed)."""
+    witnessed size ``old_size``. ``leaves`` are the store's leaf hashes when the caller has
+    them (at least ``cp.size``; they are then trusted to be the checkpoint's). Raise
+    :class:`EvidenceError` when the store does not hold the checkpoint's tree."""
     if not 0 <= old_size <= cp.size:
         raise EvidenceError(f"the witness has size {old_size}, beyond the checkpoint's {cp.size}")
-    current_tree(store)
-    leaves = _LeafFile(evidence_dir(store) / LEAVES).read(0, cp.size)
-    if len(leaves) != cp.size or root_of(leaves) != cp.root:
-        raise EvidenceError(f"the store does not hold the tree of the checkpoint (size {cp.size})")
+    if leaves is None:
+        current_tree(store)
+        leaves = _LeafFile(evidence_dir(store) / LEAVES).read(0, cp.size)
+        if len(leaves) != cp.size or root_of(leaves) != cp.root:
+            raise EvidenceError(f"the store does not hold the tree of the checkpoint (size {cp.size})")
+    leaves = leaves[: cp.size]
     hashes = dict(store.iter_hashes(after=old_size, upto=cp.size))
     out = []
     for seq in range(old_size + 1, cp.size + 1):

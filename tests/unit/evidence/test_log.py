@@ -210,3 +210,19 @@ def test_the_parallel_tree_check_gives_the_same_verdicts(
     _rewrite(store.path, lambda db: db.execute("UPDATE records SET activity_id = 'SIPP-3' WHERE seq = 7"))
     v = verify_against(store, cp)
     assert not v.ok and v.first_bad == 7
+
+
+def test_a_copy_of_the_hashes_from_elsewhere_names_the_record_when_the_saved_tree_was_forged(
+    store: RecordStore, tmp_path: Path
+) -> None:
+    cp, _ = write_checkpoint(store, load_signer(tmp_path / "keys"))
+    honest = [leaf_hash(bytes.fromhex(h)) for _, h in store.iter_hashes()]
+    _rewrite(
+        store.path,
+        lambda db: db.execute("UPDATE records SET started_at = '2026-12-01T00:00:00Z' WHERE seq = 9"),
+    )
+    (store.dir / "evidence" / "leaves.bin").write_bytes(b"\0" * 32 * 13)
+    forged = [b"\1" * 32] * 13
+    assert verify_against(store, cp, lambda size: forged).first_bad is None  # not trusted: wrong root
+    v = verify_against(store, cp, lambda size: honest[:size])
+    assert not v.ok and v.first_bad == 9

@@ -264,3 +264,19 @@ def test_a_cosignature_checkpoint_text_is_the_courts_note(
     assert parse_note(res["cosigned"]).text == parse_note(body["checkpoint"]).text
     assert Checkpoint.from_text(parse_note(res["cosigned"]).text).size == 1
     assert res["cosignature"].startswith("— witness.example/ma ")
+
+
+def test_a_court_reads_back_only_its_own_hashes(
+    tmp_path: Path, witness_db: dict[str, str], client: TestClient
+) -> None:
+    a = Court(tmp_path, "pn-a", witness_db["owner"])
+    b = Court(tmp_path, "pn-b", witness_db["owner"])
+    a.add(3)
+    b.add(2)
+    for c in (a, b):
+        assert client.post("/v1/checkpoints", json=c.push_body(0), headers=c.auth).status_code == 200
+    got = client.get("/v1/leaves", params={"start": 2, "end": 9}, headers=a.auth).json()
+    assert got == {"start": 2, "hashes": [h for s, h in a.store.iter_hashes(after=1)]}
+    assert len(client.get("/v1/leaves", params={"start": 1, "end": 9}, headers=b.auth).json()["hashes"]) == 2
+    assert client.get("/v1/leaves", params={"start": 0, "end": 9}, headers=a.auth).status_code == 400
+    assert client.get("/v1/leaves", params={"start": 1, "end": 2}).status_code == 401
