@@ -5,13 +5,15 @@
 - ``GET /v1/checkpoints/latest`` -- the court's last witnessed (cosigned) checkpoint.
 - ``GET /v1/leaves?start=S&end=E`` -- the record hashes the witness holds for the court.
 
-One connection per request; the witness serves HTTPS only (see :mod:`central.admin`).
+Connections come from a pool opened with the application (its lifespan); the witness serves
+HTTPS only (see :mod:`central.admin`).
 """
 
 # no "from __future__ import annotations": FastAPI reads these annotations at runtime
 
+import contextlib
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -19,6 +21,7 @@ from typing import Annotated, Any
 import psycopg
 from fastapi import Body, Depends, FastAPI, Header, Request
 from fastapi.responses import JSONResponse
+from psycopg_pool import ConnectionPool
 
 from central.witness import Court, Push, WitnessError, authenticate, leaf_page, witness, witnessed
 from sop_runner.evidence.note import Signer
@@ -31,6 +34,7 @@ class Settings:
     dsn: str
     key: Signer
     apprise_urls: tuple[str, ...] = ()
+    pool_size: int = 8
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -62,11 +66,21 @@ def apprise_alarm(urls: tuple[str, ...]) -> Callable[[str, str], None] | None:
 
 def create_app(settings: Settings) -> FastAPI:
     """Return the witness application for these settings."""
-    app = FastAPI(title="SOP records witness", docs_url=None, redoc_url=None)
+    pool = ConnectionPool(settings.dsn, min_size=1, max_size=settings.pool_size, open=False)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        pool.open(wait=True, timeout=30)
+        try:
+            yield
+        finally:
+            pool.close()
+
+    app = FastAPI(title="SOP records witness", docs_url=None, redoc_url=None, lifespan=lifespan)
     alarm = apprise_alarm(settings.apprise_urls)
 
     def connection() -> Iterator[psycopg.Connection[Any]]:
-        with psycopg.connect(settings.dsn) as conn:
+        with pool.connection() as conn:
             yield conn
 
     Conn = Annotated[psycopg.Connection[Any], Depends(connection)]

@@ -5,6 +5,7 @@ and the database refusing UPDATE/DELETE/TRUNCATE on the log tables even to the s
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -63,11 +64,12 @@ def alarms() -> list[tuple[str, str]]:
 @pytest.fixture
 def client(
     witness_db: dict[str, str], alarms: list[tuple[str, str]], monkeypatch: pytest.MonkeyPatch
-) -> TestClient:
+) -> Iterator[TestClient]:
     import central.app
 
     monkeypatch.setattr(central.app, "apprise_alarm", lambda urls: lambda t, b: alarms.append((t, b)))
-    return TestClient(create_app(Settings(witness_db["service"], WITNESS, ("json://127.0.0.1:9",))))
+    with TestClient(create_app(Settings(witness_db["service"], WITNESS, ("json://127.0.0.1:9",)))) as c:
+        yield c
 
 
 def _count(dsn: str, table: str) -> int:
