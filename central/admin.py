@@ -3,6 +3,7 @@
     python -m central migrate --url postgresql+psycopg://owner@host/witness [--service-role R]
     python -m central witness-key --name witness.example/ma --out /etc/sop-central/witness.key
     python -m central add-court --dsn … --court pn-x --vkey 'pn-x.example/sop+…' [--privacy records]
+    python -m central set-court-key --dsn … --court pn-x --vkey 'pn-x.example/sop+…'   (after a rotation)
     python -m central serve --host 0.0.0.0 --port 8443 --certfile … --keyfile …
 
 ``serve`` reads ``CENTRAL_DSN``, ``CENTRAL_WITNESS_KEY``, ``CENTRAL_APPRISE_URLS`` and serves
@@ -53,6 +54,28 @@ def main() -> None:
     """The central witness of the court records."""
 
 
+def set_court_key(dsn: str, court_id: str, vkey: str) -> str:
+    """Register a court's rotated key (same log name); record the change as a finding.
+
+    Return the previous verifier key. Raise :class:`ValueError` for an unknown court or a key
+    of another log name."""
+    verifier = Verifier.parse(vkey)
+    with psycopg.connect(dsn) as conn:
+        row = conn.execute(
+            "SELECT origin, vkey FROM courts WHERE court_id = %s FOR UPDATE", (court_id,)
+        ).fetchone()
+        if row is None:
+            raise ValueError(f"unknown court {court_id!r}")
+        if row[0] != verifier.name:
+            raise ValueError(f"court {court_id} signs as {row[0]!r}; the new key is for {verifier.name!r}")
+        conn.execute("UPDATE courts SET vkey = %s WHERE court_id = %s", (verifier.vkey, court_id))
+        conn.execute(
+            "INSERT INTO findings (court_id, severity, code, message) VALUES (%s, 'info', 'key-rotated', %s)",
+            (court_id, f"court key {row[1]} replaced by {verifier.vkey}"),
+        )
+    return str(row[1])
+
+
 @main.command("migrate")
 @click.option("--url", required=True, help="SQLAlchemy URL of the database (postgresql+psycopg://…).")
 @click.option("--service-role", default="sop_witness", show_default=True)
@@ -87,6 +110,19 @@ def add_court_cmd(dsn: str, court_id: str, vkey: str, privacy: str) -> None:
         click.echo(register_court(dsn, court_id, vkey, privacy))
     except (NoteError, psycopg.Error) as exc:
         raise click.ClickException(str(exc).splitlines()[0]) from None
+
+
+@main.command("set-court-key")
+@click.option("--dsn", required=True)
+@click.option("--court", "court_id", required=True)
+@click.option("--vkey", required=True, help="The court's new verifier key (after 'sop keys init --rotate').")
+def set_court_key_cmd(dsn: str, court_id: str, vkey: str) -> None:
+    """Register a court's rotated key; the change is kept as a finding."""
+    try:
+        old = set_court_key(dsn, court_id, vkey)
+    except (NoteError, ValueError, psycopg.Error) as exc:
+        raise click.ClickException(str(exc).splitlines()[0]) from None
+    click.echo(f"{court_id}: {old} -> {vkey}")
 
 
 @main.command("serve")

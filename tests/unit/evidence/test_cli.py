@@ -193,3 +193,33 @@ def test_user_errors_are_one_line_and_exit_2(
     assert code == 2 and "No such file" in err
     code, _, err = sop_main(monkeypatch, capsys, "records", "prove", "9")
     assert code == 2 and "not covered by the checkpoint" in err
+
+
+def test_a_run_writes_a_checkpoint_only_when_the_court_has_a_key_and_never_raises(
+    store_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sop_runner.evidence.cli import checkpoint_after_run
+
+    _add(store_path, 2)
+    assert checkpoint_after_run(store_path) is None
+    assert not (store_path.parent / "evidence" / "latest.checkpoint").exists()
+    _init(store_path)
+    assert checkpoint_after_run(store_path) is None
+    assert (store_path.parent / "evidence" / "latest.checkpoint").read_text().splitlines()[1] == "3"
+    # a witness configured wrongly: one warning line, the checkpoint is still written
+    _add(store_path, 1)
+    monkeypatch.setenv("SOP_WITNESS_URL", "http://127.0.0.1:1")
+    warning = checkpoint_after_run(store_path)
+    assert warning is not None and "https:// only" in warning
+    assert (store_path.parent / "evidence" / "latest.checkpoint").read_text().splitlines()[1] == "4"
+    # a witness that is down: one warning line after two quick tries
+    monkeypatch.setenv("SOP_WITNESS_URL", "https://127.0.0.1:9")
+    token = store_path.parent / "token"
+    token.write_text("t\n")
+    monkeypatch.setenv("SOP_WITNESS_TOKEN_FILE", str(token))
+    monkeypatch.setenv("SOP_WITNESS_KEY", Signer.generate("w.example/w", 0x04).verifier.vkey)
+    warning = checkpoint_after_run(store_path)
+    assert warning is not None and "unreachable" in warning and "after 2 tries" in warning
+    # a court key that cannot be read: one warning line
+    (store_path.parent / "keys" / "court.key").chmod(0o644)
+    assert "readable by others" in (checkpoint_after_run(store_path) or "")

@@ -282,3 +282,29 @@ def test_a_court_reads_back_only_its_own_hashes(
     assert len(client.get("/v1/leaves", params={"start": 1, "end": 9}, headers=b.auth).json()["hashes"]) == 2
     assert client.get("/v1/leaves", params={"start": 0, "end": 9}, headers=a.auth).status_code == 400
     assert client.get("/v1/leaves", params={"start": 1, "end": 2}).status_code == 401
+
+
+def test_a_rotated_court_key_is_registered_and_the_log_continues(
+    tmp_path: Path, witness_db: dict[str, str], client: TestClient
+) -> None:
+    from central.admin import set_court_key
+    from sop_runner.evidence.keys import init_key
+
+    a = Court(tmp_path, "pn-a", witness_db["owner"])
+    kdir = tmp_path / "keys-a"
+    kdir.mkdir()
+    (kdir / "court.key").write_text(a.key.skey + "\n")
+    (kdir / "court.key").chmod(0o600)
+    a.add(3)
+    assert client.post("/v1/checkpoints", json=a.push_body(0), headers=a.auth).status_code == 200
+    change = init_key(a.store, kdir, name=None, operator="tester", rotate=True)
+    a.key = change.signer
+    res = client.post("/v1/checkpoints", json=a.push_body(3), headers=a.auth)
+    assert res.status_code == 422  # the witness does not know the new key yet
+    with pytest.raises(ValueError, match="signs as"):
+        set_court_key(witness_db["owner"], "pn-a", Signer.generate("other.example/sop").verifier.vkey)
+    assert set_court_key(witness_db["owner"], "pn-a", a.key.verifier.vkey) == change.retired.vkey  # type: ignore[union-attr]
+    res = client.post("/v1/checkpoints", json=a.push_body(3), headers=a.auth)
+    assert res.status_code == 200 and res.json()["size"] == 4  # the 3 records and the rotation record
+    with psycopg.connect(witness_db["owner"]) as conn:
+        assert conn.execute("SELECT code FROM findings").fetchall() == [("key-rotated",)]
