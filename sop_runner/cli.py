@@ -28,6 +28,7 @@ from sop_runner.catalog import Catalog, CatalogError, load_catalog
 from sop_runner.config import Config, ConfigError, load_config
 from sop_runner.due import DueItem, compute_due
 from sop_runner.evidence import EvidenceError
+from sop_runner.evidence.blobs import verify_blobs
 from sop_runner.evidence.cli import checkpoint_after_run, register, verify_checkpoint
 from sop_runner.inventory import InventoryError, load_groups
 from sop_runner.records import (
@@ -669,13 +670,26 @@ def records_export(dest: Path, activity: str | None, since: str | None, until: s
 @records_app.command("verify")
 @click.option("--checkpoint", "cp_file", type=_PATH, help="Also check against this older signed checkpoint.")
 @click.option("--key", help="Verifier key (text or file) of the checkpoint (default: the court's keys).")
+@click.option(
+    "--blobs", is_flag=True, help="Also check kept run artifacts and attachments against their sha256."
+)
 @click.option("--json", "as_json", is_flag=True)
-def records_verify(cp_file: Path | None, key: str | None, as_json: bool) -> None:
+def records_verify(cp_file: Path | None, key: str | None, blobs: bool, as_json: bool) -> None:
     """Recompute the hash chain; name the first record altered, removed or reordered.
 
     With --checkpoint the first records must also be exactly those the signed checkpoint
     covers, which catches a chain rewritten and recomputed after the checkpoint."""
     cfg = STATE.config()
+    if blobs:
+        with _store(cfg, readonly=True) as store:
+            found = verify_blobs(store)
+        if not found.ok:
+            if as_json:
+                _emit_json({"ok": False, "blobs": found.to_dict()})
+            else:
+                out.print(f"BROKEN: {found.problem}", highlight=False, soft_wrap=True)
+            raise Exit(1)
+        err.print(f"{found.checked} kept files match their sha256", highlight=False)
     if cp_file:
         verdict = verify_checkpoint(cfg.records, cp_file, key, None)
         if as_json:

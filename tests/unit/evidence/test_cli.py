@@ -223,3 +223,33 @@ def test_a_run_writes_a_checkpoint_only_when_the_court_has_a_key_and_never_raise
     # a court key that cannot be read: one warning line
     (store_path.parent / "keys" / "court.key").chmod(0o644)
     assert "readable by others" in (checkpoint_after_run(store_path) or "")
+
+
+def test_verify_blobs_names_a_missing_or_altered_attachment(store_path: Path, tmp_path: Path) -> None:
+    att = tmp_path / "berita-acara.pdf"
+    att.write_bytes(b"%PDF-1.4 signed on paper")
+    with RecordStore(store_path) as store:
+        store.add_manual("SIPP-7", "berita acara", operator="t", attachments=[att])
+        store.append_record(
+            {
+                "activity_id": "SIPP-2",
+                "started_at": "2026-11-02T01:00:00Z",
+                "ended_at": "2026-11-02T01:05:00Z",
+                "status": "successful",
+                "artifacts": store.put_blob(b"job events"),
+            }
+        )
+        kept = store.blob_path(store.get_record(1).attachments[0]["sha256"])
+    res = sop("records", "verify", "--blobs")
+    assert res.exit_code == 0 and "2 kept files match" in res.stderr
+    kept.chmod(0o640)
+    kept.write_bytes(b"%PDF-1.4 signed on paper, then changed")
+    res = sop("records", "verify", "--blobs")
+    assert (
+        res.exit_code == 1
+        and res.stdout.startswith("BROKEN: record #1 (SIPP-7, ")
+        and "was altered" in res.stdout
+    )
+    kept.unlink()
+    res = sop("records", "verify", "--blobs", "--json")
+    assert res.exit_code == 1 and "is missing" in json.loads(res.stdout)["blobs"]["problem"]
