@@ -13,7 +13,7 @@ from click.exceptions import Exit
 
 from sop_runner.evidence import EvidenceError
 from sop_runner.evidence.checkpoint import Checkpoint, open_checkpoint
-from sop_runner.evidence.keys import init_key, key_dir, load_signer, load_verifier
+from sop_runner.evidence.keys import court_keys, init_key, key_dir, load_signer, load_verifier
 from sop_runner.evidence.log import Verdict, prove, read_latest, verify_against, write_checkpoint
 from sop_runner.evidence.note import NoteError, Verifier
 from sop_runner.evidence.outbox import BATCH, WitnessConfig, push, status, witness_leaves
@@ -93,14 +93,7 @@ def _verifiers(cfg_records: Path, key: str | None, kdir_opt: Path | None) -> lis
             return [Verifier.parse(text)]
         except NoteError as exc:
             raise EvidenceError(f"--key: {exc}") from None
-    kdir = key_dir(cfg_records, kdir_opt)
-    keys = [load_verifier(kdir)]
-    for pub in sorted((kdir / "retired").glob("*.pub")):
-        try:
-            keys.append(Verifier.parse(pub.read_text(encoding="ascii")))
-        except (NoteError, OSError):
-            continue
-    return keys
+    return court_keys(key_dir(cfg_records, kdir_opt))
 
 
 def load_checkpoint(text: str, verifiers: list[Verifier], source: str) -> Checkpoint:
@@ -181,7 +174,7 @@ def checkpoint_after_run(records: Path) -> str | None:
         if cfg is None:
             return None
         with RecordStore(records) as store:
-            res = push(store, signer, replace(cfg, timeout=10.0), attempts=2)
+            res = push(store, signer, replace(cfg, timeout=10.0), attempts=2, court_keys=court_keys(kdir)[1:])
     except Exception as exc:  # reported as one warning line
         return f"push to the witness failed: {exc}"
     return f"push to the witness: {res.problem}" if res.problem else None
@@ -202,9 +195,10 @@ def records_push(batch: int, attempts: int, as_json: bool, kdir: Path | None) ->
         )
     if batch < 1 or attempts < 1:
         raise EvidenceError("--batch and --attempts must be at least 1")
-    signer = load_signer(key_dir(cfg.records, kdir))
+    kd = key_dir(cfg.records, kdir)
+    signer = load_signer(kd)
     with RecordStore(cfg.records) as store:
-        res = push(store, signer, wcfg, batch=batch, attempts=attempts)
+        res = push(store, signer, wcfg, batch=batch, attempts=attempts, court_keys=court_keys(kd)[1:])
     if as_json:
         click.echo(json.dumps(res.to_dict()))
     elif res.ok:
@@ -221,9 +215,9 @@ def records_push(batch: int, attempts: int, as_json: bool, kdir: Path | None) ->
 def records_status(as_json: bool, kdir: Path | None) -> None:
     """Show the last record the witness cosigned, when, and how far it lags behind."""
     cfg = _state().config()
-    court = load_verifier(key_dir(cfg.records, kdir))
+    courts = court_keys(key_dir(cfg.records, kdir))
     with RecordStore(cfg.records, readonly=True) as store:
-        st = status(store, court, WitnessConfig.from_env())
+        st = status(store, courts, WitnessConfig.from_env())
     if as_json:
         click.echo(json.dumps(st.to_dict()))
     elif st.witness is None:

@@ -66,6 +66,18 @@ def load_verifier(kdir: Path) -> Verifier:
         raise EvidenceError(f"court public key {path}: {exc}") from None
 
 
+def court_keys(kdir: Path) -> list[Verifier]:
+    """Return the court's current public key and those it rotated away from (newest first is
+    not implied): what the court's own checkpoints may be signed with."""
+    keys = [load_verifier(kdir)]
+    for pub in sorted((kdir / "retired").glob("*.pub")):
+        try:
+            keys.append(Verifier.parse(pub.read_text(encoding="ascii")))
+        except (NoteError, OSError, UnicodeDecodeError):
+            continue
+    return keys
+
+
 def _write_private(path: Path, text: str) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w", encoding="ascii") as fh:

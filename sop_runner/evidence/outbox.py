@@ -26,7 +26,7 @@ import ssl
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -36,7 +36,7 @@ from sop_runner.evidence import EvidenceError
 from sop_runner.evidence.checkpoint import Checkpoint, cosignature_time, open_checkpoint, sign_checkpoint
 from sop_runner.evidence.log import LEAVES, _LeafFile, current_tree, evidence_dir
 from sop_runner.evidence.merkle import leaf_hash, root_of
-from sop_runner.evidence.note import NoteError, Signer, Verifier, parse_note
+from sop_runner.evidence.note import Note, NoteError, Signer, Verifier, parse_note
 from sop_runner.evidence.push import build_push
 from sop_runner.records import RecordStore
 
@@ -137,14 +137,28 @@ class PushResult:
         return {**self.__dict__, "ok": self.ok}
 
 
-def read_witnessed(store: RecordStore, court: Verifier, witness: Verifier) -> tuple[Checkpoint, str] | None:
-    """Return the last cosigned checkpoint saved for this store (checked), or None."""
+def _open_any(text: str, courts: Sequence[Verifier]) -> tuple[Checkpoint, Note]:
+    """Open a checkpoint signed by any of the court's keys (current or rotated)."""
+    problem = "no court key given"
+    for court in courts:
+        try:
+            return open_checkpoint(text, court)
+        except NoteError as exc:
+            problem = str(exc)
+    raise NoteError(problem)
+
+
+def read_witnessed(
+    store: RecordStore, courts: Sequence[Verifier], witness: Verifier
+) -> tuple[Checkpoint, str] | None:
+    """Return the last cosigned checkpoint saved for this store (checked with one of the
+    court's keys and the witness's key), or None."""
     try:
         text = (evidence_dir(store) / WITNESSED).read_text(encoding="utf-8")
     except FileNotFoundError:
         return None
     try:
-        cp, note = open_checkpoint(text, court)
+        cp, note = _open_any(text, courts)
         note.verify(witness)
     except NoteError as exc:
         raise EvidenceError(f"{evidence_dir(store) / WITNESSED}: {exc}") from None
@@ -167,13 +181,18 @@ def push(
     attempts: int = 6,
     backoff: float = 1.0,
     sleep: Callable[[float], None] = time.sleep,
+    court_keys: Sequence[Verifier] = (),
 ) -> PushResult:
     """Send the witness every record it has not cosigned, in batches; return what was done.
+
+    ``court_keys`` are the court's earlier (rotated) keys, which may have signed the checkpoint
+    the witness cosigned last.
 
     Raise :class:`EvidenceError` for what retrying cannot fix (bad configuration, a certificate
     that does not verify). A refused fork or an unreachable witness is reported in the result.
     """
-    saved = read_witnessed(store, signer.verifier, cfg.key)
+    courts = [signer.verifier, *court_keys]
+    saved = read_witnessed(store, courts, cfg.key)
     witnessed = saved[0].size if saved else 0
     rng = current_tree(store)
     result = PushResult(witnessed, witnessed, rng.size)
@@ -191,7 +210,7 @@ def push(
         if code is None:
             return result
         if code == 409 and answer.get("error") == "stale":
-            resynced = _resync(store, signer, cfg, attempts, backoff, sleep, result)
+            resynced = _resync(store, courts, cfg, attempts, backoff, sleep, result)
             if resynced is None:
                 return result
             witnessed = resynced
@@ -245,7 +264,7 @@ def _retrying(
 
 def _resync(
     store: RecordStore,
-    signer: Signer,
+    courts: Sequence[Verifier],
     cfg: WitnessConfig,
     attempts: int,
     backoff: float,
@@ -261,7 +280,7 @@ def _resync(
         result.problem = f"the witness did not give its latest checkpoint: {answer}"
         return None
     try:
-        cp, note = open_checkpoint(answer["cosigned"], signer.verifier)
+        cp, note = _open_any(answer["cosigned"], courts)
         note.verify(cfg.key)
     except NoteError as exc:
         result.problem = f"the witness's latest checkpoint does not verify: {exc}"
@@ -311,10 +330,10 @@ class Status:
         return {**self.__dict__, "lag": self.lag}
 
 
-def status(store: RecordStore, court: Verifier, cfg: WitnessConfig | None) -> Status:
+def status(store: RecordStore, courts: Sequence[Verifier], cfg: WitnessConfig | None) -> Status:
     """Return the store's size and its last witnessed checkpoint (size, time, witness)."""
     n = store.count()
-    saved = read_witnessed(store, court, cfg.key) if cfg else None
+    saved = read_witnessed(store, courts, cfg.key) if cfg else None
     if saved is None:
         return Status(n, 0, None, cfg.key.name if cfg else None)
     cp, text = saved

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 from sop_runner.evidence import EvidenceError
 from sop_runner.evidence.checkpoint import cosignature_time, open_checkpoint
-from sop_runner.evidence.keys import key_dir, load_verifier
+from sop_runner.evidence.keys import court_keys, key_dir
 from sop_runner.evidence.log import read_latest
 from sop_runner.evidence.note import NoteError, parse_note
 from sop_runner.evidence.outbox import WitnessConfig, read_witnessed
@@ -31,12 +31,12 @@ class ReportCheckpoint:
 def report_checkpoint(store: RecordStore) -> ReportCheckpoint | None:
     """Return the checkpoint to print for this store, or None when there is none to trust."""
     try:
-        court = load_verifier(key_dir(store.path))
+        courts = court_keys(key_dir(store.path))
     except EvidenceError:
         return None
     try:
         cfg = WitnessConfig.from_env()
-        saved = read_witnessed(store, court, cfg.key) if cfg else None
+        saved = read_witnessed(store, courts, cfg.key) if cfg else None
     except EvidenceError:
         saved = None
     if saved and cfg:
@@ -45,7 +45,7 @@ def report_checkpoint(store: RecordStore) -> ReportCheckpoint | None:
         when = datetime.fromtimestamp(cosignature_time(sig), UTC) if sig else None
         return ReportCheckpoint(cp.origin, cp.size, base64.b64encode(cp.root).decode(), cfg.key.name, when)
     try:
-        cp, _ = open_checkpoint(read_latest(store), court)
+        cp, _ = open_checkpoint(read_latest(store), courts[0])
     except (EvidenceError, NoteError):
         return None
     return ReportCheckpoint(cp.origin, cp.size, base64.b64encode(cp.root).decode())

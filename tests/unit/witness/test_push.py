@@ -177,11 +177,11 @@ def test_push_sends_batches_then_nothing_and_status_shows_the_lag(
     _add(court, 10)
     cfg = WitnessConfig.from_env()
     assert cfg is not None
-    assert status(court, _signer(court).verifier, cfg).lag == 11
+    assert status(court, [_signer(court).verifier], cfg).lag == 11
     res = push(court, _signer(court), cfg, batch=4)
     assert res.ok and (res.before, res.after, res.batches) == (0, 11, 3)
     assert _leaves(witness_db["owner"]) == list(range(1, 12))
-    st = status(court, _signer(court).verifier, cfg)
+    st = status(court, [_signer(court).verifier], cfg)
     assert st.witnessed == 11 and st.lag == 0 and st.witnessed_at and st.witness == "witness.example/ma"
     again = push(court, _signer(court), cfg, batch=4)
     assert again.ok and again.batches == 0
@@ -296,3 +296,25 @@ def test_the_witness_is_reached_over_https_only(tmp_path: Path) -> None:
     with pytest.raises(EvidenceError, match="SOP_WITNESS_TOKEN_FILE"):
         WitnessConfig.from_env({"SOP_WITNESS_URL": "https://127.0.0.1:1"})
     assert WitnessConfig.from_env({}) is None
+
+
+def test_pushing_goes_on_after_the_court_key_is_rotated(
+    court: RecordStore, witness_db: dict[str, str]
+) -> None:
+    from central.admin import set_court_key
+    from sop_runner.evidence.keys import court_keys
+
+    _add(court, 3)
+    cfg = WitnessConfig.from_env()
+    assert cfg is not None
+    assert push(court, _signer(court), cfg).ok
+    kdir = court.dir / "keys"
+    change = init_key(court, kdir, name=None, operator="tester", rotate=True)
+    set_court_key(witness_db["owner"], "pn-a", change.signer.verifier.vkey)
+    _add(court, 2)
+    with pytest.raises(EvidenceError, match="no signature"):  # the last witnessed one is the old key's
+        push(court, _signer(court), cfg)
+    res = CliRunner().invoke(cli.app, ["records", "push"])  # the CLI passes the retired keys too
+    assert res.exit_code == 0 and "witnessed up to record #7" in res.stdout, res.output
+    assert len(court_keys(kdir)) == 2
+    assert _leaves(witness_db["owner"]) == list(range(1, 8))
