@@ -75,6 +75,13 @@ class Push:
                     raise TypeError("each leaf needs an integer seq")
                 if len(bytes.fromhex(leaf["hash"])) != 32:
                     raise ValueError("each leaf hash is 32 bytes of hex")
+                record = leaf.get("record")
+                if record is not None and (
+                    not isinstance(record, dict)
+                    or record.get("seq") != leaf["seq"]
+                    or record.get("hash") != leaf["hash"]
+                ):
+                    raise ValueError(f"record #{leaf['seq']} does not carry that seq and hash")
         except (KeyError, TypeError, ValueError, binascii.Error) as exc:
             raise WitnessError(400, "malformed", f"malformed push: {exc}") from None
         return push

@@ -308,3 +308,41 @@ def test_a_rotated_court_key_is_registered_and_the_log_continues(
     assert res.status_code == 200 and res.json()["size"] == 4  # the 3 records and the rotation record
     with psycopg.connect(witness_db["owner"]) as conn:
         assert conn.execute("SELECT code FROM findings").fetchall() == [("key-rotated",)]
+
+
+def test_a_record_sent_with_another_hash_than_its_leaf_is_refused(
+    tmp_path: Path, witness_db: dict[str, str], client: TestClient
+) -> None:
+    b = Court(tmp_path, "pn-b", witness_db["owner"], "records")
+    b.add(2)
+    body = b.push_body(0)
+    body["leaves"][1]["record"] = dict(body["leaves"][1]["record"], hash="00" * 32)
+    res = client.post("/v1/checkpoints", json=body, headers=b.auth)
+    assert res.status_code == 400 and "record #2 does not carry that seq and hash" in res.json()["detail"]
+
+
+def test_the_admin_commands(tmp_path: Path, witness_db: dict[str, str]) -> None:
+    from click.testing import CliRunner
+
+    from central.admin import main
+
+    runner = CliRunner()
+    res = runner.invoke(
+        main, ["witness-key", "--name", "witness.example/ma", "--out", str(tmp_path / "w.key")]
+    )
+    assert res.exit_code == 0 and res.stdout.startswith("witness.example/ma+")
+    assert (tmp_path / "w.key").stat().st_mode & 0o777 == 0o600
+    assert Signer.parse((tmp_path / "w.key").read_text()).alg == ALG_COSIGNATURE_V1
+    vkey = Signer.generate("pn-c.example/sop").verifier.vkey
+    res = runner.invoke(main, ["add-court", "--dsn", witness_db["owner"], "--court", "pn-c", "--vkey", vkey])
+    assert res.exit_code == 0 and len(res.stdout.strip()) >= 40  # the token, shown once
+    res = runner.invoke(main, ["add-court", "--dsn", witness_db["owner"], "--court", "pn-c", "--vkey", vkey])
+    assert res.exit_code == 1 and "duplicate key" in res.output
+    res = runner.invoke(
+        main, ["add-court", "--dsn", witness_db["owner"], "--court", "pn-d", "--vkey", "nonsense"]
+    )
+    assert res.exit_code == 1 and "verifier key" in res.output
+    res = runner.invoke(
+        main, ["serve", "--certfile", str(tmp_path / "none.pem"), "--keyfile", str(tmp_path / "w.key")]
+    )
+    assert res.exit_code == 2 and "does not exist" in res.output  # no certificate, no service
