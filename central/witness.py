@@ -27,7 +27,7 @@ from typing import Any
 
 import psycopg
 
-from sop_runner.evidence.checkpoint import Checkpoint, cosign, open_checkpoint
+from sop_runner.evidence.checkpoint import cosign, open_checkpoint
 from sop_runner.evidence.merkle import CompactRange, ProofError, leaf_hash, verify_consistency
 from sop_runner.evidence.note import NoteError, Signer, Verifier, parse_note
 
@@ -288,7 +288,6 @@ def leaf_page(conn: psycopg.Connection[Any], court: Court, start: int, end: int)
 
 
 __all__ = [
-    "Checkpoint",
     "Court",
     "Push",
     "WitnessError",

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sop_runner.evidence import EvidenceError
+from sop_runner.evidence.log import write_checkpoint
 from sop_runner.evidence.note import NoteError, Signer, Verifier
 from sop_runner.records import Record, RecordStore, iso, utcnow
 
@@ -127,8 +128,6 @@ def init_key(
     change of key is vouched for by the key it replaces. Raise :class:`EvidenceError` when a key
     exists and ``rotate`` is not set, or there is none to rotate.
     """
-    from sop_runner.evidence.log import write_checkpoint
-
     exists = (kdir / KEY_FILE).exists()
     if exists and not rotate:
         raise EvidenceError(f"a court key already exists in {kdir} (use --rotate to replace it)")

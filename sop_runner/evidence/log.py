@@ -28,7 +28,14 @@ from typing import Any
 
 from sop_runner.evidence import EvidenceError
 from sop_runner.evidence.checkpoint import Checkpoint, sign_checkpoint
-from sop_runner.evidence.merkle import CompactRange, inclusion_proof, leaf_hash, root_of, verify_inclusion
+from sop_runner.evidence.merkle import (
+    CompactRange,
+    ProofError,
+    inclusion_proof,
+    leaf_hash,
+    root_of,
+    verify_inclusion,
+)
 from sop_runner.evidence.note import Note, Signer
 from sop_runner.records import RecordStore, RecordStoreError
 
@@ -169,8 +176,6 @@ class InclusionProof:
 
     def check(self, cp: Checkpoint) -> None:
         """Raise :class:`EvidenceError` unless this proof leads to the checkpoint's root."""
-        from sop_runner.evidence.merkle import ProofError
-
         if cp.size != self.size:
             raise EvidenceError(
                 f"the proof is for a tree of {self.size} records, the checkpoint has {cp.size}"
