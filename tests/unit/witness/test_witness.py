@@ -346,3 +346,36 @@ def test_the_admin_commands(tmp_path: Path, witness_db: dict[str, str]) -> None:
         main, ["serve", "--certfile", str(tmp_path / "none.pem"), "--keyfile", str(tmp_path / "w.key")]
     )
     assert res.exit_code == 2 and "does not exist" in res.output  # no certificate, no service
+
+
+def test_the_fork_alarm_goes_out_through_apprise(tmp_path: Path, witness_db: dict[str, str]) -> None:
+    import http.server
+    import threading
+
+    got: list[bytes] = []
+
+    class Receiver(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 -- http.server's name
+            got.append(self.rfile.read(int(self.headers["Content-Length"])))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            return None
+
+    httpd = http.server.HTTPServer(("127.0.0.1", 0), Receiver)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"json://127.0.0.1:{httpd.server_address[1]}/alarm"
+        a = Court(tmp_path, "pn-a", witness_db["owner"])
+        with TestClient(create_app(Settings(witness_db["service"], WITNESS, (url,)))) as client:
+            a.add(3)
+            assert client.post("/v1/checkpoints", json=a.push_body(0), headers=a.auth).status_code == 200
+            _rewrite(a, 3)  # the failed record turned into a success
+            res = client.post("/v1/checkpoints", json=a.push_body(0), headers=a.auth)
+            assert res.status_code == 409
+    finally:
+        httpd.shutdown()
+        thread.join(timeout=5)
+    assert len(got) == 1 and b"pn-a" in got[0] and b"second root for tree size 3" in got[0]
