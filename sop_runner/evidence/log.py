@@ -17,6 +17,7 @@ after checking that its prefix hashes to the checkpoint's signed root.
 from __future__ import annotations
 
 import base64
+import fcntl
 import json
 import multiprocessing
 import os
@@ -116,6 +117,17 @@ def current_tree(store: RecordStore) -> CompactRange:
     with (history below it was rewritten or cut): a checkpoint is never signed over that.
     """
     evdir = evidence_dir(store)
+    try:
+        evdir.mkdir(parents=True, exist_ok=True)
+        lock = (evdir / ".lock").open("a")
+    except OSError as exc:
+        raise EvidenceError(f"evidence directory {evdir}: {exc.strerror}") from None
+    with lock:  # two ticks (or a tick and a push) extend the saved tree one after the other
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return _extend_saved_tree(store, evdir)
+
+
+def _extend_saved_tree(store: RecordStore, evdir: Path) -> CompactRange:
     leaves = _LeafFile(evdir / LEAVES)
     have = leaves.size()
     if have:

@@ -226,3 +226,32 @@ def test_a_copy_of_the_hashes_from_elsewhere_names_the_record_when_the_saved_tre
     assert verify_against(store, cp, lambda size: forged).first_bad is None  # not trusted: wrong root
     v = verify_against(store, cp, lambda size: honest[:size])
     assert not v.ok and v.first_bad == 9
+
+
+def _append_and_checkpoint(path: str, keys: str, start: int) -> None:
+    s = RecordStore(path)
+    signer = load_signer(Path(keys))
+    for i in range(4):
+        _add(s, 1, start + i)
+        write_checkpoint(s, signer)
+    s.close()
+
+
+def test_concurrent_checkpoints_keep_the_saved_tree_exact(store: RecordStore, tmp_path: Path) -> None:
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("fork")
+    procs = [
+        ctx.Process(target=_append_and_checkpoint, args=(str(store.path), str(tmp_path / "keys"), 100 * i))
+        for i in range(3)
+    ]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(timeout=60)
+        assert p.exitcode == 0
+    saved = (store.dir / "evidence" / "leaves.bin").read_bytes()
+    assert saved == b"".join(leaf_hash(bytes.fromhex(h)) for _, h in store.iter_hashes())
+    assert current_tree(store).root() == root_of(
+        [leaf_hash(bytes.fromhex(h)) for _, h in store.iter_hashes()]
+    )
