@@ -4,6 +4,7 @@
     python -m central witness-key --name witness.example/ma --out /etc/sop-central/witness.key
     python -m central add-court --dsn … --court pn-x --vkey 'pn-x.example/sop+…' [--privacy records]
     python -m central set-court-key --dsn … --court pn-x --vkey 'pn-x.example/sop+…'   (after a rotation)
+    python -m central courts --dsn …       (the courts silent longest first)
     python -m central serve --host 0.0.0.0 --port 8443 --certfile … --keyfile …
 
 ``serve`` reads ``CENTRAL_DSN``, ``CENTRAL_WITNESS_KEY``, ``CENTRAL_APPRISE_URLS`` and serves
@@ -76,6 +77,28 @@ def set_court_key(dsn: str, court_id: str, vkey: str) -> str:
     return str(row[1])
 
 
+def court_overview(dsn: str) -> list[dict[str, object]]:
+    """Return every court with its last witnessed size and time and its refused checkpoints,
+    the courts silent longest first (never witnessed before all)."""
+    with psycopg.connect(dsn) as conn:
+        rows = conn.execute(
+            """
+            SELECT c.court_id, c.privacy, last.size, last.witnessed_at,
+                   (SELECT count(*) FROM refused r WHERE r.court_id = c.court_id)
+            FROM courts c
+            LEFT JOIN LATERAL (
+                SELECT size, witnessed_at FROM checkpoints k WHERE k.court_id = c.court_id
+                ORDER BY size DESC LIMIT 1
+            ) last ON true
+            ORDER BY last.witnessed_at ASC NULLS FIRST, c.court_id
+            """
+        ).fetchall()
+    return [
+        {"court": r[0], "privacy": r[1], "size": r[2] or 0, "witnessed_at": r[3], "refused": r[4]}
+        for r in rows
+    ]
+
+
 @main.command("migrate")
 @click.option("--url", required=True, help="SQLAlchemy URL of the database (postgresql+psycopg://…).")
 @click.option("--service-role", default="sop_witness", show_default=True)
@@ -123,6 +146,19 @@ def set_court_key_cmd(dsn: str, court_id: str, vkey: str) -> None:
     except (NoteError, ValueError, psycopg.Error) as exc:
         raise click.ClickException(str(exc).splitlines()[0]) from None
     click.echo(f"{court_id}: {old} -> {vkey}")
+
+
+@main.command("courts")
+@click.option("--dsn", required=True)
+def courts_cmd(dsn: str) -> None:
+    """List the courts, the silent longest first: last witnessed record and time, forks refused."""
+    try:
+        rows = court_overview(dsn)
+    except psycopg.Error as exc:
+        raise click.ClickException(str(exc).splitlines()[0]) from None
+    for r in rows:
+        when = r["witnessed_at"].isoformat(timespec="seconds") if r["witnessed_at"] else "never"  # type: ignore[attr-defined]
+        click.echo(f"{r['court']}\t{r['privacy']}\t#{r['size']}\t{when}\trefused {r['refused']}")
 
 
 @main.command("serve")

@@ -379,3 +379,22 @@ def test_the_fork_alarm_goes_out_through_apprise(tmp_path: Path, witness_db: dic
         httpd.shutdown()
         thread.join(timeout=5)
     assert len(got) == 1 and b"pn-a" in got[0] and b"second root for tree size 3" in got[0]
+
+
+def test_the_centre_sees_the_silent_courts_first(
+    tmp_path: Path, witness_db: dict[str, str], client: TestClient
+) -> None:
+    from click.testing import CliRunner
+
+    from central.admin import court_overview, main
+
+    a = Court(tmp_path, "pn-a", witness_db["owner"])
+    b = Court(tmp_path, "pn-b", witness_db["owner"])
+    Court(tmp_path, "pn-c", witness_db["owner"])
+    for c in (b, a):
+        c.add(2)
+        assert client.post("/v1/checkpoints", json=c.push_body(0), headers=c.auth).status_code == 200
+    rows = court_overview(witness_db["owner"])
+    assert [(r["court"], r["size"]) for r in rows] == [("pn-c", 0), ("pn-b", 2), ("pn-a", 2)]
+    out = CliRunner().invoke(main, ["courts", "--dsn", witness_db["owner"]]).stdout.splitlines()
+    assert out[0].startswith("pn-c\thashes\t#0\tnever") and out[1].startswith("pn-b\thashes\t#2\t2")
