@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import os
 import secrets
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -77,7 +79,18 @@ def set_court_key(dsn: str, court_id: str, vkey: str) -> str:
     return str(row[1])
 
 
-def court_overview(dsn: str) -> list[dict[str, object]]:
+@dataclass(frozen=True)
+class CourtRow:
+    """One court as the centre sees it."""
+
+    court: str
+    privacy: str
+    size: int
+    witnessed_at: datetime | None
+    refused: int
+
+
+def court_overview(dsn: str) -> list[CourtRow]:
     """Return every court with its last witnessed size and time and its refused checkpoints,
     the courts silent longest first (never witnessed before all)."""
     with psycopg.connect(dsn) as conn:
@@ -157,8 +170,8 @@ def courts_cmd(dsn: str) -> None:
     except psycopg.Error as exc:
         raise click.ClickException(str(exc).splitlines()[0]) from None
     for r in rows:
-        when = r["witnessed_at"].isoformat(timespec="seconds") if r["witnessed_at"] else "never"  # type: ignore[attr-defined]
-        click.echo(f"{r['court']}\t{r['privacy']}\t#{r['size']}\t{when}\trefused {r['refused']}")
+        when = r.witnessed_at.isoformat(timespec="seconds") if r.witnessed_at else "never"
+        click.echo(f"{r.court}\t{r.privacy}\t#{r.size}\t{when}\trefused {r.refused}")
 
 
 @main.command("serve")

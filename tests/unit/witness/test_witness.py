@@ -395,6 +395,6 @@ def test_the_centre_sees_the_silent_courts_first(
         c.add(2)
         assert client.post("/v1/checkpoints", json=c.push_body(0), headers=c.auth).status_code == 200
     rows = court_overview(witness_db["owner"])
-    assert [(r["court"], r["size"]) for r in rows] == [("pn-c", 0), ("pn-b", 2), ("pn-a", 2)]
+    assert [(r.court, r.size) for r in rows] == [("pn-c", 0), ("pn-b", 2), ("pn-a", 2)]
     out = CliRunner().invoke(main, ["courts", "--dsn", witness_db["owner"]]).stdout.splitlines()
     assert out[0].startswith("pn-c\thashes\t#0\tnever") and out[1].startswith("pn-b\thashes\t#2\t2")
