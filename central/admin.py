@@ -106,10 +106,7 @@ def court_overview(dsn: str) -> list[CourtRow]:
             ORDER BY last.witnessed_at ASC NULLS FIRST, c.court_id
             """
         ).fetchall()
-    return [
-        {"court": r[0], "privacy": r[1], "size": r[2] or 0, "witnessed_at": r[3], "refused": r[4]}
-        for r in rows
-    ]
+    return [CourtRow(r[0], r[1], r[2] or 0, r[3], r[4]) for r in rows]
 
 
 @main.command("migrate")
