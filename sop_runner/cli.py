@@ -27,6 +27,9 @@ from sop_runner.awx import AwxExportError
 from sop_runner.catalog import Catalog, CatalogError, load_catalog
 from sop_runner.config import Config, ConfigError, load_config
 from sop_runner.due import DueItem, compute_due
+from sop_runner.evidence import EvidenceError
+from sop_runner.evidence.blobs import verify_blobs
+from sop_runner.evidence.cli import checkpoint_after_run, register, verify_checkpoint
 from sop_runner.inventory import InventoryError, load_groups
 from sop_runner.records import (
     MEMENUHI,
@@ -55,6 +58,7 @@ USER_ERRORS: tuple[type[Exception], ...] = (
     InventoryError,
     VaultError,
     AwxExportError,
+    EvidenceError,
 )
 
 
@@ -132,7 +136,9 @@ catalog_app = OrderedGroup(
     "catalog", help="The SOP catalog (activities, Mutu Baku, schedules).", no_args_is_help=True
 )
 records_app = OrderedGroup(
-    "records", help="The maintenance records (list, show, export, verify).", no_args_is_help=True
+    "records",
+    help="The maintenance records (list, show, export, verify, checkpoint, prove).",
+    no_args_is_help=True,
 )
 awx_app = OrderedGroup("awx", help="AWX / Ansible Automation Platform as code.", no_args_is_help=True)
 
@@ -284,6 +290,7 @@ def run_cmd(target: str, inventory: str | None, limit: str | None, check: bool, 
     cfg = STATE.config(inventory=inventory)
     catalog = _load(cfg)
     results = _do_run(cfg, catalog, target, limit=limit, check=check, trigger="manual")
+    _checkpoint_warning(cfg)
     if as_json:
         _emit_json([r.to_dict() for r in results])
     else:
@@ -293,6 +300,13 @@ def run_cmd(target: str, inventory: str | None, limit: str | None, check: bool, 
 
 
 # -- due / tick ---------------------------------------------------------------------------------
+def _checkpoint_warning(cfg: Config) -> None:
+    """Sign a checkpoint after a run when the court has a key; a failure is only a warning."""
+    warning = checkpoint_after_run(cfg.records)
+    if warning:
+        err.print(f"sop: warning: {warning}", highlight=False)
+
+
 def _due(cfg: Config, catalog: Catalog, at: datetime, store: RecordStore | None = None) -> list[DueItem]:
     groups = load_groups(cfg.inventory, cache_dir=cfg.records.parent)
     own = store is None
@@ -417,6 +431,7 @@ def tick_cmd(as_json: bool) -> None:
                 }
             )
     any_bad = _tick_reports(cfg, catalog, report) or any_bad
+    _checkpoint_warning(cfg)
     with _store(cfg) as store:
         notified = _notify(store, catalog, cfg)
     if as_json:
@@ -653,10 +668,39 @@ def records_export(dest: Path, activity: str | None, since: str | None, until: s
 
 
 @records_app.command("verify")
+@click.option("--checkpoint", "cp_file", type=_PATH, help="Also check against this older signed checkpoint.")
+@click.option("--key", help="Verifier key (text or file) of the checkpoint (default: the court's keys).")
+@click.option(
+    "--blobs", is_flag=True, help="Also check kept run artifacts and attachments against their sha256."
+)
 @click.option("--json", "as_json", is_flag=True)
-def records_verify(as_json: bool) -> None:
-    """Recompute the hash chain; name the first record altered, removed or reordered."""
+def records_verify(cp_file: Path | None, key: str | None, blobs: bool, as_json: bool) -> None:
+    """Recompute the hash chain; name the first record altered, removed or reordered.
+
+    With --checkpoint the first records must also be exactly those the signed checkpoint
+    covers, which catches a chain rewritten and recomputed after the checkpoint."""
     cfg = STATE.config()
+    if blobs:
+        with _store(cfg, readonly=True) as store:
+            found = verify_blobs(store)
+        if not found.ok:
+            if as_json:
+                _emit_json({"ok": False, "blobs": found.to_dict()})
+            else:
+                out.print(f"BROKEN: {found.problem}", highlight=False, soft_wrap=True)
+            raise Exit(1)
+        err.print(f"{found.checked} kept files match their sha256", highlight=False)
+    if cp_file:
+        verdict = verify_checkpoint(cfg.records, cp_file, key, None)
+        if as_json:
+            _emit_json(verdict.to_dict())
+        elif verdict.ok:
+            out.print(
+                f"OK: {verdict.count} records; the first {verdict.size} match the checkpoint", highlight=False
+            )
+        else:
+            out.print(f"BROKEN: {verdict.problem}", highlight=False, soft_wrap=True)
+        raise Exit(0 if verdict.ok else 1)
     with _store(cfg, readonly=True) as store:
         res = store.verify()
     if as_json:
@@ -854,6 +898,7 @@ def awx_export_cmd(
 app.add_command(catalog_app)
 app.add_command(records_app)
 app.add_command(awx_app)
+register(app, records_app)
 
 
 # Extension point: the monthly reports live in sop_runner.reports (another part of the project).

@@ -706,6 +706,18 @@ class RecordStore:
         for row in self._db.execute(sql, args):
             yield self._row_to_record(row)
 
+    def iter_hashes(self, *, after: int = 0, upto: int | None = None) -> Iterator[tuple[int, str]]:
+        """Yield ``(seq, hash)`` of the records with ``after < seq <= upto``, in seq order
+        (the leaves of the evidence Merkle tree; see :mod:`sop_runner.evidence`)."""
+        sql = "SELECT seq, hash FROM records WHERE seq > ?"
+        args: list[int] = [after]
+        if upto is not None:
+            sql += " AND seq <= ?"
+            args.append(upto)
+        cur = self._db.execute(sql + " ORDER BY seq", args)
+        cur.row_factory = None
+        yield from cur
+
     def last_host_runs(self) -> dict[tuple[str, str], tuple[str, str]]:
         """Return ``{(activity_id, host): (started_at, status)}`` of the newest record per activity
         and host that was neither interrupted nor a check-mode run. Host ``""`` holds the newest

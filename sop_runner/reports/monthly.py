@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 from dateutil.rrule import rrulestr
 
 from sop_runner.catalog import Activity, Catalog
+from sop_runner.evidence.report import ReportCheckpoint, report_checkpoint
 from sop_runner.ledger import Complaint, Ledger, ServiceRequest
 from sop_runner.records import MEMENUHI, TIDAK_MEMENUHI, Incident, Record, RecordStore, iso, parse_iso, utcnow
 from sop_runner.reports import charts
@@ -172,6 +173,7 @@ class MonthlyReport:
     chain_problem: str
     record_count: int
     recording_since: dt.datetime | None = None
+    checkpoint: ReportCheckpoint | None = None
 
     @property
     def availability_percent(self) -> float | None:
@@ -596,6 +598,7 @@ def collect_monthly(
         chain_count=verify.count,
         chain_problem=verify.problem,
         record_count=sum(len(v) for v in col.records.values()),
+        checkpoint=report_checkpoint(store),
     )
 
 

@@ -1,0 +1,5 @@
+"""``python -m central`` (see :mod:`central.admin`)."""
+
+from central.admin import main
+
+main(prog_name="central")

@@ -1,0 +1,51 @@
+"""The checkpoint a monthly report prints: the latest one the witness cosigned (checked with
+the court's and the witness's keys), else the court's own latest checkpoint (checked with the
+court's key), else none (the court has no key yet)."""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sop_runner.evidence import EvidenceError
+from sop_runner.evidence.checkpoint import cosignature_time, open_checkpoint
+from sop_runner.evidence.keys import court_keys, key_dir
+from sop_runner.evidence.log import read_latest
+from sop_runner.evidence.note import NoteError, parse_note
+from sop_runner.evidence.outbox import WitnessConfig, read_witnessed
+from sop_runner.records import RecordStore
+
+
+@dataclass(frozen=True)
+class ReportCheckpoint:
+    """What the report says about the log's checkpoint."""
+
+    origin: str
+    size: int
+    root: str
+    witness: str | None = None
+    witnessed_at: datetime | None = None
+
+
+def report_checkpoint(store: RecordStore) -> ReportCheckpoint | None:
+    """Return the checkpoint to print for this store, or None when there is none to trust."""
+    try:
+        courts = court_keys(key_dir(store.path))
+    except EvidenceError:
+        return None
+    try:
+        cfg = WitnessConfig.from_env()
+        saved = read_witnessed(store, courts, cfg.key) if cfg else None
+    except EvidenceError:
+        saved = None
+    if saved and cfg:
+        cp, text = saved
+        sig = parse_note(text).signature_by(cfg.key)
+        when = datetime.fromtimestamp(cosignature_time(sig), UTC) if sig else None
+        return ReportCheckpoint(cp.origin, cp.size, base64.b64encode(cp.root).decode(), cfg.key.name, when)
+    try:
+        cp, _ = open_checkpoint(read_latest(store), courts[0])
+    except (EvidenceError, NoteError):
+        return None
+    return ReportCheckpoint(cp.origin, cp.size, base64.b64encode(cp.root).decode())
