@@ -17,10 +17,12 @@ after checking that its prefix hashes to the checkpoint's signed root.
 from __future__ import annotations
 
 import base64
+import contextlib
 import fcntl
 import json
 import multiprocessing
 import os
+import tempfile
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -104,10 +106,41 @@ def _load_range(evdir: Path, size: int, leaves: _LeafFile) -> CompactRange:
     return rng
 
 
+def write_atomic(path: Path, text: str, mode: int = 0o600) -> None:
+    """Replace ``path`` with ``text`` (``mode``, 0600 unless said): a reader sees the old or the
+    new file, never a part; each writer stages in its own temporary file, so concurrent writers
+    never rename one another's file away."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            os.fchmod(fh.fileno(), mode)
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
 def _save_range(evdir: Path, rng: CompactRange) -> None:
-    tmp = evdir / (TREE + ".tmp")
-    tmp.write_text(json.dumps({"size": rng.size, "hashes": [h.hex() for h in rng.hashes]}), encoding="utf-8")
-    os.replace(tmp, evdir / TREE)
+    write_atomic(evdir / TREE, json.dumps({"size": rng.size, "hashes": [h.hex() for h in rng.hashes]}))
+
+
+@contextlib.contextmanager
+def _tree_lock(store: RecordStore) -> Iterator[Path]:
+    """Hold the evidence directory's lock: two ticks (or a tick and a push) extend the saved
+    tree and replace the latest checkpoint one after the other; yield the directory."""
+    evdir = evidence_dir(store)
+    try:
+        evdir.mkdir(parents=True, exist_ok=True)
+        lock = (evdir / ".lock").open("a")
+    except OSError as exc:
+        raise EvidenceError(f"evidence directory {evdir}: {exc.strerror}") from None
+    with lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield evdir
 
 
 def current_tree(store: RecordStore) -> CompactRange:
@@ -116,14 +149,7 @@ def current_tree(store: RecordStore) -> CompactRange:
     Raise :class:`EvidenceError` when the store no longer holds the record the saved tree ends
     with (history below it was rewritten or cut): a checkpoint is never signed over that.
     """
-    evdir = evidence_dir(store)
-    try:
-        evdir.mkdir(parents=True, exist_ok=True)
-        lock = (evdir / ".lock").open("a")
-    except OSError as exc:
-        raise EvidenceError(f"evidence directory {evdir}: {exc.strerror}") from None
-    with lock:  # two ticks (or a tick and a push) extend the saved tree one after the other
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    with _tree_lock(store) as evdir:
         return _extend_saved_tree(store, evdir)
 
 
@@ -148,14 +174,11 @@ def _extend_saved_tree(store: RecordStore, evdir: Path) -> CompactRange:
 
 def write_checkpoint(store: RecordStore, signer: Signer) -> tuple[Checkpoint, Note]:
     """Sign a checkpoint over every record in the store, save it as the latest, return it."""
-    rng = current_tree(store)
-    cp = Checkpoint(signer.name, rng.size, rng.root())
-    note = sign_checkpoint(cp, signer)
-    evdir = evidence_dir(store)
-    evdir.mkdir(parents=True, exist_ok=True)
-    tmp = evdir / (LATEST + ".tmp")
-    tmp.write_text(note.render(), encoding="utf-8")
-    os.replace(tmp, evdir / LATEST)
+    with _tree_lock(store) as evdir:  # the latest checkpoint never goes back to a smaller tree
+        rng = _extend_saved_tree(store, evdir)
+        cp = Checkpoint(signer.name, rng.size, rng.root())
+        note = sign_checkpoint(cp, signer)
+        write_atomic(evdir / LATEST, note.render())
     return cp, note
 
 

@@ -34,7 +34,7 @@ from typing import Any
 
 from sop_runner.evidence import EvidenceError
 from sop_runner.evidence.checkpoint import Checkpoint, cosignature_time, open_checkpoint, sign_checkpoint
-from sop_runner.evidence.log import LEAVES, _LeafFile, current_tree, evidence_dir
+from sop_runner.evidence.log import LEAVES, _LeafFile, current_tree, evidence_dir, write_atomic
 from sop_runner.evidence.merkle import leaf_hash, root_of
 from sop_runner.evidence.note import Note, NoteError, Signer, Verifier, parse_note
 from sop_runner.evidence.push import build_push
@@ -166,10 +166,7 @@ def read_witnessed(
 
 
 def _save_witnessed(store: RecordStore, text: str) -> None:
-    path = evidence_dir(store) / WITNESSED
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    write_atomic(evidence_dir(store) / WITNESSED, text)
 
 
 def push(
