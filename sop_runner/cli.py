@@ -6,13 +6,8 @@ a run that did not succeed everywhere exits 1; ``records verify`` exits 1 on a b
 
 from __future__ import annotations
 
-import fcntl
 import json
-import os
-import re
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -23,10 +18,11 @@ from click.exceptions import Exit, NoArgsIsHelpError
 from rich.console import Console
 from rich.table import Table
 
+from sop_runner import tick
 from sop_runner.awx import AwxExportError
 from sop_runner.catalog import Catalog, CatalogError, load_catalog
 from sop_runner.config import Config, ConfigError, load_config
-from sop_runner.due import DueItem, compute_due
+from sop_runner.due import DueItem, compute_due, worst_state
 from sop_runner.inventory import InventoryError, load_groups
 from sop_runner.records import (
     MEMENUHI,
@@ -295,12 +291,10 @@ def run_cmd(target: str, inventory: str | None, limit: str | None, check: bool, 
 # -- due / tick ---------------------------------------------------------------------------------
 def _due(cfg: Config, catalog: Catalog, at: datetime, store: RecordStore | None = None) -> list[DueItem]:
     groups = load_groups(cfg.inventory, cache_dir=cfg.records.parent)
-    own = store is None
-    st = store or (_store(cfg, readonly=True) if cfg.records.exists() else None)
-    last = st.last_host_runs() if st else {}
-    if own and st:
-        st.close()
-    return compute_due(catalog, last, groups, at)
+    if store is not None:
+        return compute_due(catalog, store, groups, at)
+    with _store(cfg, readonly=True) as st:
+        return compute_due(catalog, st, groups, at)
 
 
 @app.command("due")
@@ -333,21 +327,6 @@ def due_cmd(at: str | None, show_all: bool, as_json: bool) -> None:
     out.print(t)
 
 
-@contextmanager
-def _try_lock(path: Path) -> Iterator[bool]:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            yield False
-            return
-        yield True
-    finally:
-        os.close(fd)
-
-
 @app.command("tick")
 @click.option("--json", "as_json", is_flag=True)
 def tick_cmd(as_json: bool) -> None:
@@ -363,33 +342,21 @@ def tick_cmd(as_json: bool) -> None:
     runner.preflight(cfg)
     with _store(cfg) as store:
         store.recover_interrupted()
-    items = [i for i in _due(cfg, catalog, utcnow()) if i.state in ("due", "overdue") and i.runnable]
-    playbooks: dict[str, list[str]] = {}
-    for i in items:
-        assert i.playbook
-        if (cfg.project_dir / i.playbook).is_file():
-            playbooks.setdefault(i.playbook, [])
-            if i.activity_id not in playbooks[i.playbook]:
-                playbooks[i.playbook].append(i.activity_id)
-        else:
-            err.print(
-                f"sop: warning: {i.activity_id}: playbook {i.playbook} does not exist yet; skipped",
-                highlight=False,
-            )
+    playbooks, warnings = tick.choose(
+        _due(cfg, catalog, utcnow()), lambda pb: (cfg.project_dir / pb).is_file()
+    )
+    for w in warnings:
+        err.print(f"sop: warning: {w}", highlight=False)
     report: list[dict[str, Any]] = []
     any_bad = False
     for pb, acts in playbooks.items():
-        lock = cfg.records.parent / "locks" / (re.sub(r"[^A-Za-z0-9_.-]", "_", pb) + ".lock")
-        with _try_lock(lock) as got:
+        lock = tick.lock_path(cfg.records.parent / "locks", pb)
+        with tick.try_lock(lock) as got:
             if not got:
                 report.append({"playbook": pb, "activities": acts, "skipped": "running in another tick"})
                 continue
             # re-check after taking the lock: another tick may have just done it
-            fresh = [
-                i
-                for i in _due(cfg, catalog, utcnow())
-                if i.state in ("due", "overdue") and i.activity_id in acts
-            ]
+            fresh = [i for i in tick.pending(_due(cfg, catalog, utcnow())) if i.activity_id in acts]
             if not fresh:
                 report.append({"playbook": pb, "activities": acts, "skipped": "done by another tick"})
                 continue
@@ -439,7 +406,8 @@ def _notify(store: RecordStore, catalog: Catalog, cfg: Config) -> str | None:
     """Send the court's notifications (failed runs, overdue, high findings) when configured."""
     from sop_runner.notify import notify_if_configured
 
-    return notify_if_configured(store, catalog, cfg.inventory_dir)
+    groups = load_groups(cfg.inventory, cache_dir=cfg.records.parent)
+    return notify_if_configured(store, catalog, cfg.inventory_dir, groups)
 
 
 def _tick_reports(cfg: Config, catalog: Catalog, report: list[dict[str, Any]]) -> bool:
@@ -468,7 +436,7 @@ def _tick_reports(cfg: Config, catalog: Catalog, report: list[dict[str, Any]]) -
         return False
     lock = cfg.records.parent / "locks" / "reports.lock"
     bad = False
-    with _try_lock(lock) as got:
+    with tick.try_lock(lock) as got:
         if not got:
             report.append(
                 {"playbook": "sop report", "activities": sorted(due), "skipped": "running in another tick"}
@@ -484,7 +452,12 @@ def _tick_reports(cfg: Config, catalog: Catalog, report: list[dict[str, Any]]) -
                 with _store(cfg) as store:
                     if name == "monthly":
                         paths, covers = build.build_monthly_report(
-                            store, catalog, f"{local.year}-{local.month:02d}", court, out_dir
+                            store,
+                            catalog,
+                            f"{local.year}-{local.month:02d}",
+                            court,
+                            out_dir,
+                            groups=load_groups(cfg.inventory, cache_dir=cfg.records.parent),
                         )
                         summary = f"Laporan Situasi Kondisi {covers['month']} disusun"
                     else:
@@ -670,20 +643,23 @@ def records_verify(as_json: bool) -> None:
 
 # -- summary ------------------------------------------------------------------------------------
 def summary_rows(cfg: Config, catalog: Catalog, at: datetime) -> list[dict[str, Any]]:
-    """Return one compliance row per activity: last record, status, Mutu Baku verdict, due state."""
-    due = _due(cfg, catalog, at) if catalog.activities else []
-    worst: dict[str, str] = {}
-    order = {"no hosts": 0, "ok": 0, "due": 1, "overdue": 2}
-    for i in due:
-        if order[i.state] >= order.get(worst.get(i.activity_id, "ok"), 0):
-            worst[i.activity_id] = i.state
-    last: dict[str, Record] = {}
-    if cfg.records.exists():
-        with _store(cfg, readonly=True) as store:
-            for a in catalog.activities:
-                recs = store.list_records(activity_id=a, include_check=False, limit=1, newest_first=True)
-                if recs:
-                    last[a] = recs[0]
+    """Return one compliance row per activity: last record, status, Mutu Baku verdict, due state,
+    as the records stood at ``at``."""
+    with _store(cfg, readonly=True) as store:
+        due = _due(cfg, catalog, at, store) if catalog.activities else []
+        last: dict[str, Record] = {}
+        for a in catalog.activities:
+            for rec in store.iter_records(activity_id=a, include_check=False, newest_first=True):
+                if parse_iso(rec.ended_at) <= at:
+                    last[a] = rec
+                    break
+    return summary_from(catalog, due, last)
+
+
+def summary_from(catalog: Catalog, due: list[DueItem], last: dict[str, Record]) -> list[dict[str, Any]]:
+    """Given the catalog, the due items and each activity's newest non-check record (as of the
+    time asked about), return the summary rows (``due``: the activity's worst state)."""
+    worst = worst_state(due)
     rows = []
     for act in catalog.activities.values():
         r = last.get(act.id)

@@ -40,7 +40,7 @@ def load_groups(inventory: Path, cache_dir: Path | None = None) -> dict[str, lis
     if not inventory.exists():
         raise InventoryError(f"inventory {inventory} does not exist")
     cache_file = None
-    if cache_dir is not None:
+    if cache_dir is not None and Path(cache_dir).is_dir():
         key = _fingerprint(inventory)
         cache_file = Path(cache_dir) / "inventory-cache" / f"{key}.json"
         if cache_file.is_file():

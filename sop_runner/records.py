@@ -342,6 +342,18 @@ def _record_defaults() -> dict[str, Any]:
     }
 
 
+def _store_time(key: str, value: Any) -> Any:
+    """Given a record time (aware datetime or ISO text with an offset), return the store's UTC
+    form, so times compare as times; leave a missing value for :func:`_validate` to name."""
+    if value is None or value == "":
+        return value
+    try:
+        when = value if isinstance(value, datetime) else parse_iso(str(value))
+        return iso(when)
+    except ValueError as exc:
+        raise RecordStoreError(f"record field '{key}': {exc}") from None
+
+
 def _validate(rec: dict[str, Any]) -> None:
     for key in ("activity_id", "started_at", "ended_at", "status"):
         if not rec.get(key):
@@ -443,6 +455,8 @@ class RecordStore:
         data.update({k: v for k, v in rec.items() if k not in ("seq", "prev_hash", "hash")})
         data.setdefault("record_id", str(uuid.uuid4()))
         data.setdefault("created_at", iso(utcnow()))
+        for key in ("started_at", "ended_at", "created_at"):
+            data[key] = _store_time(key, data.get(key))
         if data.get("verdict") is None:
             data["verdict"] = verdict_for(data["duration_s"], data["standard_s"])
         data["check_mode"] = bool(data["check_mode"])
@@ -703,6 +717,18 @@ class RecordStore:
         sql += " ORDER BY seq DESC" if newest_first else " ORDER BY seq"
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
+        for row in self._db.execute(sql, args):
+            yield self._row_to_record(row)
+
+    def iter_runs_desc(self, activity_id: str, *, until: str | None = None) -> Iterator[Record]:
+        """Yield the records of one activity that may count as carried out (not check mode, not
+        interrupted) started at or before ``until`` (store ISO form), newest start first."""
+        sql = "SELECT * FROM records WHERE activity_id = ? AND check_mode = 0 AND status != 'interrupted'"
+        args: list[Any] = [activity_id]
+        if until:
+            sql += " AND started_at <= ?"
+            args.append(until)
+        sql += " ORDER BY started_at DESC, seq DESC"
         for row in self._db.execute(sql, args):
             yield self._row_to_record(row)
 

@@ -20,6 +20,7 @@ from click.exceptions import Exit
 
 from sop_runner.catalog import Catalog, CatalogError, load_catalog
 from sop_runner.config import Config, ConfigError, load_config
+from sop_runner.inventory import InventoryError
 from sop_runner.ledger import Complaint, Ledger, LedgerError, ServiceRequest
 from sop_runner.notify import NotifyError
 from sop_runner.records import RecordStore, RecordStoreError, utcnow
@@ -50,7 +51,15 @@ complaint_app = _OrderedGroup(
     no_args_is_help=True,
 )
 
-USER_ERRORS = (ReportError, LedgerError, RecordStoreError, CatalogError, ConfigError, NotifyError)
+USER_ERRORS = (
+    ReportError,
+    LedgerError,
+    RecordStoreError,
+    CatalogError,
+    ConfigError,
+    NotifyError,
+    InventoryError,
+)
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -102,6 +111,16 @@ def _config(records: Path | None, inventory: Path | None, operator: str | None =
 
 def _catalog(cfg: Config) -> Catalog:
     return load_catalog(cfg.catalog, cache_dir=cfg.records.parent)
+
+
+def _groups(cfg: Config) -> dict[str, list[str]] | None:
+    """The inventory's hosts per group, so reports judge slots per host as ``sop due`` does;
+    None when the configured inventory does not exist (slots judged per activity)."""
+    from sop_runner.inventory import load_groups
+
+    if not cfg.inventory.exists():
+        return None
+    return load_groups(cfg.inventory, cache_dir=cfg.records.parent)
 
 
 def _court(cfg: Config, court_file: Path | None) -> CourtInfo:
@@ -168,6 +187,7 @@ def monthly_cmd(
             )
         started = utcnow()
         catalog = _catalog(cfg)
+        groups = _groups(cfg)
         with _store(cfg, readonly=not record) as store:
             paths, covers = build_monthly_report(
                 store,
@@ -176,6 +196,7 @@ def monthly_cmd(
                 _court(cfg, court_file),
                 out or cfg.records.parent / "reports",
                 pdf=pdf,
+                groups=groups,
             )
             if record:
                 summary = (
@@ -262,8 +283,10 @@ def notify_cmd(config_file: Path | None, dry_run: bool, records: Path | None, in
         if not path.is_file():
             raise ReportError(f"no notification config {path}: create it (urls: [...]) or give --config")
         ncfg = NotifyConfig.load(path)
+        catalog = _catalog(cfg)
+        groups = _groups(cfg)
         with _store(cfg, readonly=False) as store:
-            return notify_since_last(store, _catalog(cfg), ncfg, dry_run=dry_run, echo=click.echo)
+            return notify_since_last(store, catalog, ncfg, dry_run=dry_run, echo=click.echo, groups=groups)
 
     click.echo(f"{_guard(run)} notification(s) {'prepared' if dry_run else 'sent'}")
 
