@@ -306,7 +306,9 @@ def _merge(base: dict[str, Any], over: dict[str, Any], origin: str, origins: dic
         raise CatalogError(f"catalog {origin}: unknown top-level field(s): {', '.join(sorted(unknown))}")
 
 
-def load_catalog(overrides: list[Path] | tuple[Path, ...] = (), *, cache_dir: Path | None = None) -> Catalog:
+def load_catalog(
+    overrides: list[Path] | tuple[Path, ...] = (), *, cache_dir: Path | None = None, write_cache: bool = True
+) -> Catalog:
     """Load the packaged catalog, merge the override files in order, validate, and return it.
 
     Raise :class:`CatalogError` (one line: file, activity, field, problem) when a file is
@@ -316,7 +318,8 @@ def load_catalog(overrides: list[Path] | tuple[Path, ...] = (), *, cache_dir: Pa
 
     With ``cache_dir`` (the record store's folder), the sha256 of schema and files of the last
     catalog that passed is kept there, and the JSON-schema step is skipped while the files are
-    byte for byte the same; every other check runs each time.
+    byte for byte the same; every other check runs each time. ``write_cache=False`` (read
+    commands) reads that mark but never writes it.
     """
     packaged = packaged_catalog_path()
     texts = [(p, _read_text(p)) for p in (packaged, *map(Path, overrides))]
@@ -402,7 +405,7 @@ def load_catalog(overrides: list[Path] | tuple[Path, ...] = (), *, cache_dir: Pa
             enabled=a.get("enabled", True),
             origin=origin,
         )
-    if not validated:
+    if not validated and write_cache:
         _remember_validated(cache_dir, digest)
     return Catalog(
         version=data["version"],

@@ -151,12 +151,20 @@ def _parse_at(text: str | None, catalog: Catalog) -> datetime:
     return dt
 
 
-def _load(cfg: Config) -> Catalog:
-    return load_catalog(list(cfg.catalog), cache_dir=cfg.records.parent)
+def _load(cfg: Config, *, write: bool = False) -> Catalog:
+    """Load the catalog; only commands that write the store (``write``) keep the validation
+    mark beside it -- read commands create nothing."""
+    return load_catalog(list(cfg.catalog), cache_dir=cfg.records.parent, write_cache=write)
 
 
 def _store(cfg: Config, *, readonly: bool = False) -> RecordStore:
     return RecordStore(cfg.records, readonly=readonly)
+
+
+def _readable(cfg: Config) -> None:
+    """For read commands: check first that the store opens read-only (one line naming the file
+    and the problem otherwise), before anything else reads or caches beside it."""
+    _store(cfg, readonly=True).close()
 
 
 def _local(ts: str | None, catalog: Catalog) -> str:
@@ -278,7 +286,7 @@ def _print_results(results: list[runner.RunResult], catalog: Catalog, cfg: Confi
 def run_cmd(target: str, inventory: str | None, limit: str | None, check: bool, as_json: bool) -> None:
     """Run an SOP activity or group now (trigger: manual) and record it."""
     cfg = STATE.config(inventory=inventory)
-    catalog = _load(cfg)
+    catalog = _load(cfg, write=True)
     results = _do_run(cfg, catalog, target, limit=limit, check=check, trigger="manual")
     if as_json:
         _emit_json([r.to_dict() for r in results])
@@ -290,7 +298,8 @@ def run_cmd(target: str, inventory: str | None, limit: str | None, check: bool, 
 
 # -- due / tick ---------------------------------------------------------------------------------
 def _due(cfg: Config, catalog: Catalog, at: datetime, store: RecordStore | None = None) -> list[DueItem]:
-    groups = load_groups(cfg.inventory, cache_dir=cfg.records.parent)
+    write = store is not None and not store.readonly
+    groups = load_groups(cfg.inventory, cache_dir=cfg.records.parent, write_cache=write)
     if store is not None:
         return compute_due(catalog, store, groups, at)
     with _store(cfg, readonly=True) as st:
@@ -306,6 +315,7 @@ def due_cmd(at: str | None, show_all: bool, as_json: bool) -> None:
     cfg = STATE.config()
     catalog = _load(cfg)
     when = _parse_at(at, catalog)
+    _readable(cfg)
     items = [i for i in _due(cfg, catalog, when) if show_all or i.state in ("due", "overdue")]
     if as_json:
         _emit_json({"at": iso(when), "items": [i.to_dict() for i in items]})
@@ -338,13 +348,13 @@ def tick_cmd(as_json: bool) -> None:
     from sop_runner import runner
 
     cfg = STATE.config()
-    catalog = _load(cfg)
+    catalog = _load(cfg, write=True)
     runner.preflight(cfg)
     with _store(cfg) as store:
         store.recover_interrupted()
-    playbooks, warnings = tick.choose(
-        _due(cfg, catalog, utcnow()), lambda pb: (cfg.project_dir / pb).is_file()
-    )
+        playbooks, warnings = tick.choose(
+            _due(cfg, catalog, utcnow(), store), lambda pb: (cfg.project_dir / pb).is_file()
+        )
     for w in warnings:
         err.print(f"sop: warning: {w}", highlight=False)
     report: list[dict[str, Any]] = []
@@ -356,7 +366,10 @@ def tick_cmd(as_json: bool) -> None:
                 report.append({"playbook": pb, "activities": acts, "skipped": "running in another tick"})
                 continue
             # re-check after taking the lock: another tick may have just done it
-            fresh = [i for i in tick.pending(_due(cfg, catalog, utcnow())) if i.activity_id in acts]
+            with _store(cfg) as store:
+                fresh = [
+                    i for i in tick.pending(_due(cfg, catalog, utcnow(), store)) if i.activity_id in acts
+                ]
             if not fresh:
                 report.append({"playbook": pb, "activities": acts, "skipped": "done by another tick"})
                 continue
@@ -419,9 +432,11 @@ def _tick_reports(cfg: Config, catalog: Catalog, report: list[dict[str, Any]]) -
     from sop_runner.reports.errors import ReportError
 
     now = utcnow()
+    with _store(cfg) as store:
+        items = _due(cfg, catalog, now, store)
     due = {
         i.activity_id
-        for i in _due(cfg, catalog, now)
+        for i in items
         if i.state in ("due", "overdue") and catalog.activities[i.activity_id].produced_by == "report"
     }
     jobs = [
@@ -507,7 +522,7 @@ def log_cmd(
 ) -> None:
     """Record a manual (or partly manual) SOP activity in the same store."""
     cfg = STATE.config()
-    catalog = _load(cfg)
+    catalog = _load(cfg, write=True)
     act = catalog.get(activity_id)
     start = _parse_at(started, catalog) if started else None
     with _store(cfg) as store:
@@ -568,6 +583,7 @@ def records_list(
 ) -> None:
     """List records (newest N, shown oldest first)."""
     cfg = STATE.config()
+    _readable(cfg)
     catalog = _load(cfg)
     if activity:
         catalog.get(activity)
@@ -593,6 +609,7 @@ def records_list(
 def records_show(key: str, as_json: bool) -> None:
     """Show one record in full (by seq number or record id / prefix)."""
     cfg = STATE.config()
+    _readable(cfg)
     with _store(cfg, readonly=True) as store:
         rec = store.get_record(key)
     if as_json:
@@ -612,6 +629,7 @@ def records_show(key: str, as_json: bool) -> None:
 def records_export(dest: Path, activity: str | None, since: str | None, until: str | None) -> None:
     """Export records as JSON lines (each with its prev_hash and hash)."""
     cfg = STATE.config()
+    _readable(cfg)
     catalog = _load(cfg)
     if not dest.parent.is_dir():
         raise UserError(f"export destination {dest}: directory {dest.parent} does not exist")
@@ -630,6 +648,7 @@ def records_export(dest: Path, activity: str | None, since: str | None, until: s
 def records_verify(as_json: bool) -> None:
     """Recompute the hash chain; name the first record altered, removed or reordered."""
     cfg = STATE.config()
+    _readable(cfg)
     with _store(cfg, readonly=True) as store:
         res = store.verify()
     if as_json:
@@ -694,6 +713,7 @@ def summary_cmd(at: str | None, as_json: bool) -> None:
     cfg = STATE.config()
     catalog = _load(cfg)
     when = _parse_at(at, catalog)
+    _readable(cfg)
     rows = summary_rows(cfg, catalog, when)
     if as_json:
         _emit_json({"at": iso(when), "records": str(cfg.records), "activities": rows})
@@ -762,7 +782,7 @@ def install_schedule_cmd(on_calendar: str, check: bool) -> None:
 def lab_demo_cmd(ctx: click.Context) -> None:
     """Run every runnable activity against the lab once, then print the compliance summary."""
     cfg = STATE.config()
-    catalog = _load(cfg)
+    catalog = _load(cfg, write=True)
     results = _do_run(cfg, catalog, "all", limit=None, check=False, trigger="manual")
     _print_results(results, catalog, cfg)
     ctx.invoke(summary_cmd, at=None, as_json=False)

@@ -31,7 +31,9 @@ def _fingerprint(path: Path) -> str:
     return h.hexdigest()
 
 
-def load_groups(inventory: Path, cache_dir: Path | None = None) -> dict[str, list[str]]:
+def load_groups(
+    inventory: Path, cache_dir: Path | None = None, *, write_cache: bool = True
+) -> dict[str, list[str]]:
     """Given an inventory path, return ``{group: [hosts]}`` (``all`` included, hosts sorted).
 
     Raise :class:`InventoryError` when a source cannot be parsed or holds no hosts.
@@ -48,7 +50,7 @@ def load_groups(inventory: Path, cache_dir: Path | None = None) -> dict[str, lis
                 cached: dict[str, list[str]] = json.loads(cache_file.read_text())
                 return cached
     groups = _parse(inventory)
-    if cache_file is not None:
+    if cache_file is not None and write_cache:
         with contextlib.suppress(OSError):
             cache_file.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=cache_file.parent)

@@ -32,13 +32,16 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import hashlib
+import inspect
 import json
 import os
 import shutil
 import socket
 import sqlite3
 import tempfile
+import urllib.parse
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -380,6 +383,67 @@ def _validate(rec: dict[str, Any]) -> None:
             raise RecordStoreError(f"record field '{key}': {exc}") from None
 
 
+def _apply_derived(db: sqlite3.Connection, data: dict[str, Any], seq: int) -> None:
+    """Update the tables derived from the records (newest run per activity and host, incidents)
+    for one appended record; :meth:`RecordStore.verify` replays this over the whole chain."""
+    if data["check_mode"] or data["status"] == "interrupted":
+        return
+    for host in ["", *data["hosts"]]:
+        st = data["hosts"][host].get("status", data["status"]) if host else data["status"]
+        db.execute(
+            "INSERT INTO host_last(activity_id, host, started_at, status, seq) "
+            "VALUES (?,?,?,?,?) ON CONFLICT(activity_id, host) DO UPDATE SET "
+            "started_at = excluded.started_at, status = excluded.status, seq = excluded.seq "
+            "WHERE excluded.started_at >= started_at",
+            (data["activity_id"], host, data["started_at"], st, seq),
+        )
+    _update_incidents(db, data)
+
+
+def _update_incidents(db: sqlite3.Connection, data: dict[str, Any]) -> None:
+    act = data["activity_id"]
+    when = data["ended_at"]
+    reported: dict[str, set[str]] = {}
+    for f in data["findings"]:
+        host = f.get("host", "")
+        reported.setdefault(host, set()).add(str(f.get("code", "")))
+        if f.get("severity") == "high" and f.get("incident"):
+            open_row = db.execute(
+                "SELECT 1 FROM incidents WHERE activity_id=? AND host=? AND code=? AND closed_at IS NULL",
+                (act, host, f.get("code", "")),
+            ).fetchone()
+            if not open_row:
+                db.execute(
+                    "INSERT INTO incidents(activity_id, host, code, severity, message, opened_at, "
+                    "opened_record_id) VALUES (?,?,?,?,?,?,?)",
+                    (
+                        act,
+                        host,
+                        f.get("code", ""),
+                        "high",
+                        f.get("message", ""),
+                        data["started_at"],
+                        data["record_id"],
+                    ),
+                )
+    for host, st in data["hosts"].items():
+        if st.get("status") != "ok":
+            continue
+        rows = db.execute(
+            "SELECT incident_id, code, opened_at FROM incidents WHERE activity_id=? AND host=? "
+            "AND closed_at IS NULL",
+            (act, host),
+        ).fetchall()
+        for incident_id, code, opened_at in rows:
+            if code in reported.get(host, set()):
+                continue
+            downtime = (parse_iso(when) - parse_iso(opened_at)).total_seconds()
+            db.execute(
+                "UPDATE incidents SET closed_at=?, closed_record_id=?, downtime_s=? WHERE incident_id=?",
+                (when, data["record_id"], downtime, incident_id),
+            )
+
+
 class RecordStore:
     """The maintenance record store at ``path`` (an SQLite file; blobs live beside it).
 
@@ -393,11 +457,10 @@ class RecordStore:
         self.dir = self.path.parent
         self.readonly = readonly
         if readonly:
-            if not self.path.exists():
-                raise RecordStoreError(f"record store {self.path} does not exist (nothing recorded yet?)")
-            uri = f"file:{self.path}?mode=ro"
-            self._db = sqlite3.connect(uri, uri=True, timeout=60, isolation_level=None)
+            self._db = self._open_readonly()
         else:
+            if self.path.is_dir():
+                raise RecordStoreError(f"record store {self.path}: is a directory, not a record store file")
             try:
                 self.dir.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
@@ -405,18 +468,81 @@ class RecordStore:
             try:
                 self._db = sqlite3.connect(self.path, timeout=60, isolation_level=None)
                 self._db.execute("PRAGMA journal_mode=WAL")
-            except sqlite3.DatabaseError as exc:
-                raise RecordStoreError(f"record store {self.path}: {exc}") from None
-            self._db.execute("PRAGMA synchronous=FULL")
-            with self._tx():
-                for stmt in _SCHEMA.split(";"):
-                    if stmt.strip():
-                        self._db.execute(stmt)
-                self._db.execute(
-                    "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', ?)",
-                    (str(SCHEMA_VERSION),),
-                )
+                self._db.execute("PRAGMA synchronous=FULL")
+                with self._tx():
+                    for stmt in _SCHEMA.split(";"):
+                        if stmt.strip():
+                            self._db.execute(stmt)
+                    self._db.execute(
+                        "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', ?)",
+                        (str(SCHEMA_VERSION),),
+                    )
+            except sqlite3.Error as exc:
+                raise self._problem(exc) from None
         self._db.row_factory = sqlite3.Row
+
+    def _open_readonly(self) -> sqlite3.Connection:
+        """Open the store without writing anything: never creates a file or folder.
+
+        A store in use has its write-ahead log beside it: it is read through SQLite's shared
+        memory (the files exist already). A closed store -- or an auditor's copy, possibly in a
+        folder this user cannot write -- holds everything in the one file and is opened
+        immutable, which writes nothing (no -wal / -shm file)."""
+        if not self.path.exists():
+            raise RecordStoreError(
+                f"record store {self.path} does not exist (wrong --records path, or nothing recorded yet)"
+            )
+        if self.path.is_dir():
+            raise RecordStoreError(f"record store {self.path}: is a directory, not a record store file")
+        if not os.access(self.path, os.R_OK):
+            raise RecordStoreError(f"record store {self.path}: not readable (permission denied)")
+        quoted = urllib.parse.quote(str(self.path))
+        wal = Path(f"{self.path}-wal")
+        pending_log = wal.exists() and wal.stat().st_size > 0
+        uri = f"file:{quoted}?mode=ro" if wal.exists() else f"file:{quoted}?mode=ro&immutable=1"
+        try:
+            try:
+                db = sqlite3.connect(uri, uri=True, timeout=60, isolation_level=None)
+                tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            except sqlite3.OperationalError:
+                if pending_log or "immutable" in uri:
+                    raise
+                # an empty log that cannot be shared (read-only folder): the file holds it all
+                db = sqlite3.connect(f"{uri}&immutable=1", uri=True, timeout=60, isolation_level=None)
+                tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        except sqlite3.Error as exc:
+            if pending_log:  # its newest records are in the log: never read the file without them
+                raise RecordStoreError(
+                    f"record store {self.path}: its write-ahead log {wal.name} cannot be read "
+                    f"read-only ({exc}); copy the store with 'sqlite3 {self.path.name} .backup COPY' "
+                    "and read the copy"
+                ) from None
+            raise self._problem(exc) from None
+        missing = {"records", "chain_head"} - tables
+        if missing:
+            db.close()
+            raise RecordStoreError(
+                f"record store {self.path}: not a record store (no table {', '.join(sorted(missing))})"
+            )
+        return db
+
+    def _problem(self, exc: sqlite3.Error) -> RecordStoreError:
+        """Given an SQLite error, return the one-line RecordStoreError naming the store."""
+        text = str(exc)
+        low = text.lower()
+        if "not a database" in low or "malformed" in low or "corrupt" in low:
+            why = f"damaged or not a record store ({text})"
+        elif "readonly" in low or "read-only" in low:
+            why = f"read-only ({text}): use a writable copy for this command, or a read command"
+        elif "unable to open" in low:
+            why = f"cannot open ({text}): check the path and the folder's permissions"
+        elif "locked" in low or "busy" in low:
+            why = f"busy ({text}): another sop process holds it; try again"
+        elif "no such table" in low or "no such column" in low:
+            why = f"not a record store of this version ({text})"
+        else:
+            why = text
+        return RecordStoreError(f"record store {self.path}: {why}")
 
     # -- plumbing ---------------------------------------------------------------------------
     def close(self) -> None:
@@ -483,61 +609,45 @@ class RecordStore:
                 "ON CONFLICT(id) DO UPDATE SET last_seq = excluded.last_seq, last_hash = excluded.last_hash",
                 (seq, digest),
             )
-            if not data["check_mode"] and data["status"] != "interrupted":
-                for host in ["", *data["hosts"]]:
-                    st = data["hosts"][host].get("status", data["status"]) if host else data["status"]
-                    db.execute(
-                        "INSERT INTO host_last(activity_id, host, started_at, status, seq) "
-                        "VALUES (?,?,?,?,?) ON CONFLICT(activity_id, host) DO UPDATE SET "
-                        "started_at = excluded.started_at, status = excluded.status, seq = excluded.seq "
-                        "WHERE excluded.started_at >= started_at",
-                        (data["activity_id"], host, data["started_at"], st, seq),
-                    )
-                self._update_incidents(db, data)
+            _apply_derived(db, data, seq)
         return Record(**data, prev_hash=prev_hash, hash=digest)
 
     def _update_incidents(self, db: sqlite3.Connection, data: dict[str, Any]) -> None:
-        act = data["activity_id"]
-        when = data["ended_at"]
-        reported: dict[str, set[str]] = {}
-        for f in data["findings"]:
-            host = f.get("host", "")
-            reported.setdefault(host, set()).add(str(f.get("code", "")))
-            if f.get("severity") == "high" and f.get("incident"):
-                open_row = db.execute(
-                    "SELECT 1 FROM incidents WHERE activity_id=? AND host=? AND code=? AND closed_at IS NULL",
-                    (act, host, f.get("code", "")),
-                ).fetchone()
-                if not open_row:
-                    db.execute(
-                        "INSERT INTO incidents(activity_id, host, code, severity, message, opened_at, "
-                        "opened_record_id) VALUES (?,?,?,?,?,?,?)",
-                        (
-                            act,
-                            host,
-                            f.get("code", ""),
-                            "high",
-                            f.get("message", ""),
-                            data["started_at"],
-                            data["record_id"],
-                        ),
-                    )
-        for host, st in data["hosts"].items():
-            if st.get("status") != "ok":
-                continue
-            rows = db.execute(
-                "SELECT incident_id, code, opened_at FROM incidents WHERE activity_id=? AND host=? "
-                "AND closed_at IS NULL",
-                (act, host),
-            ).fetchall()
-            for incident_id, code, opened_at in rows:
-                if code in reported.get(host, set()):
-                    continue
-                downtime = (parse_iso(when) - parse_iso(opened_at)).total_seconds()
-                db.execute(
-                    "UPDATE incidents SET closed_at=?, closed_record_id=?, downtime_s=? WHERE incident_id=?",
-                    (when, data["record_id"], downtime, incident_id),
+        _update_incidents(db, data)
+
+    def _derived_problem(self) -> str:
+        """Rebuild the derived tables (newest run per host, incidents) from the records in
+        memory and compare them with the stored ones; return the first difference, or ""."""
+        mem = sqlite3.connect(":memory:")
+        for stmt in _SCHEMA.split(";"):
+            if "host_last" in stmt or "incidents" in stmt:
+                mem.execute(stmt)
+        for seq, body in self._db.execute("SELECT seq, body FROM records ORDER BY seq"):
+            _apply_derived(mem, json.loads(body), seq)
+        checks = (
+            ("host_last", "activity_id, host, started_at, status, seq", "activity_id, host"),
+            (
+                "incidents",
+                "incident_id, activity_id, host, code, severity, message, opened_at, opened_record_id, "
+                "closed_at, closed_record_id, downtime_s",
+                "incident_id",
+            ),
+        )
+        for table, cols, order in checks:
+            want = [tuple(r) for r in mem.execute(f"SELECT {cols} FROM {table} ORDER BY {order}")]  # noqa: S608
+            got = [tuple(r) for r in self._db.execute(f"SELECT {cols} FROM {table} ORDER BY {order}")]  # noqa: S608
+            if want != got:
+                extra = [r for r in got if r not in want]
+                lost = [r for r in want if r not in got]
+                row = extra[0] if extra else lost[0]
+                what = "holds a row the records do not give" if extra else "lacks a row the records give"
+                name = "last-run table" if table == "host_last" else "incident list"
+                return (
+                    f"the {name} ({table}) was edited outside the chain: it {what}: "
+                    f"{', '.join(str(v) for v in row[:5])}"
                 )
+        mem.close()
+        return ""
 
     def add_manual(
         self,
@@ -825,6 +935,9 @@ class RecordStore:
                 f"record #{expected} and later are missing (removed): the chain head says "
                 f"#{head_seq} but the last record is #{expected - 1}",
             )
+        derived = self._derived_problem()
+        if derived:
+            return VerifyResult(False, n, prev_hash, None, derived)
         return VerifyResult(True, n, prev_hash)
 
     # -- runs in progress -------------------------------------------------------------------
@@ -997,6 +1110,52 @@ class RecordStore:
                 os.unlink(tmp)
             raise
         return n
+
+
+def _guard_sqlite(method: Any) -> Any:
+    """Wrap a RecordStore method so an SQLite error becomes a one-line RecordStoreError naming
+    the store (a damaged page found while reading, a read-only file while writing)."""
+    if inspect.isgeneratorfunction(method):
+
+        @functools.wraps(method)
+        def gen(self: RecordStore, *args: Any, **kwargs: Any) -> Any:
+            try:
+                yield from method(self, *args, **kwargs)
+            except sqlite3.Error as exc:
+                raise self._problem(exc) from None
+
+        return gen
+
+    @functools.wraps(method)
+    def call(self: RecordStore, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except sqlite3.Error as exc:
+            raise self._problem(exc) from None
+
+    return call
+
+
+for _name in (
+    "append_record",
+    "add_manual",
+    "count",
+    "get_record",
+    "iter_records",
+    "iter_runs_desc",
+    "last_host_runs",
+    "list_incidents",
+    "verify",
+    "begin_run",
+    "add_run_activities",
+    "end_run",
+    "set_run_artifacts",
+    "get_run",
+    "recover_interrupted",
+    "interrupt_run",
+    "export_jsonl",
+):
+    setattr(RecordStore, _name, _guard_sqlite(getattr(RecordStore, _name)))
 
 
 def copy_store(src: Path, dest: Path) -> None:

@@ -109,8 +109,8 @@ def _config(records: Path | None, inventory: Path | None, operator: str | None =
     return load_config(records=records, inventory=inventory, operator=operator)
 
 
-def _catalog(cfg: Config) -> Catalog:
-    return load_catalog(cfg.catalog, cache_dir=cfg.records.parent)
+def _catalog(cfg: Config, *, write: bool = True) -> Catalog:
+    return load_catalog(cfg.catalog, cache_dir=cfg.records.parent, write_cache=write)
 
 
 def _groups(cfg: Config) -> dict[str, list[str]] | None:
@@ -120,7 +120,7 @@ def _groups(cfg: Config) -> dict[str, list[str]] | None:
 
     if not cfg.inventory.exists():
         return None
-    return load_groups(cfg.inventory, cache_dir=cfg.records.parent)
+    return load_groups(cfg.inventory, cache_dir=cfg.records.parent, write_cache=False)
 
 
 def _court(cfg: Config, court_file: Path | None) -> CourtInfo:
@@ -399,10 +399,8 @@ def request_list(open_only: bool, records: Path | None, inventory: Path | None) 
 
     def run() -> tuple[list[ServiceRequest], str]:
         cfg = _config(records, inventory)
-        tz = _catalog(cfg).timezone
-        if not cfg.records.exists():
-            return [], tz
-        with _store(cfg, readonly=True) as store:
+        with _store(cfg, readonly=True) as store:  # a missing store is named, never created
+            tz = _catalog(cfg, write=False).timezone
             return Ledger(store).requests(), tz
 
     reqs, tz = _guard(run)
@@ -517,10 +515,8 @@ def complaint_list(open_only: bool, records: Path | None, inventory: Path | None
 
     def run() -> tuple[list[Complaint], str]:
         cfg = _config(records, inventory)
-        tz = _catalog(cfg).timezone
-        if not cfg.records.exists():
-            return [], tz
-        with _store(cfg, readonly=True) as store:
+        with _store(cfg, readonly=True) as store:  # a missing store is named, never created
+            tz = _catalog(cfg, write=False).timezone
             return Ledger(store).complaints(), tz
 
     items, tz = _guard(run)
