@@ -7,9 +7,10 @@ a run that did not succeed everywhere exits 1; ``records verify`` exits 1 on a b
 from __future__ import annotations
 
 import json
+import re
 import sys
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -151,6 +152,17 @@ def _parse_at(text: str | None, catalog: Catalog) -> datetime:
     return dt
 
 
+def _parse_when(text: str | None, catalog: Catalog, name: str) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        return _parse_at(text, catalog)
+    except UserError:
+        raise UserError(
+            f"--{name} {text!r}: not an ISO date/time (e.g. 2026-11-30T08:00 or 2026-11-30T08:00+07:00)"
+        ) from None
+
+
 def _load(cfg: Config, *, write: bool = False) -> Catalog:
     """Load the catalog; only commands that write the store (``write``) keep the validation
     mark beside it -- read commands create nothing."""
@@ -240,6 +252,7 @@ def _do_run(
 
     planned, warnings = runner.plan(catalog, cfg.project_dir, target, limit)
     scrub = runner.preflight(cfg)
+    runner.check_inventory(cfg, catalog, planned)
     for w in warnings:
         err.print(f"sop: warning: {w}", highlight=False)
     results = []
@@ -382,6 +395,12 @@ def tick_cmd(as_json: bool) -> None:
             planned = runner.PlannedRun(
                 pb, sorted({i.activity_id for i in fresh}), None if scopes_all else ",".join(hosts)
             )
+            try:
+                runner.check_inventory(cfg, catalog, [planned])
+            except InventoryError as exc:  # one playbook's hosts lack a variable: run the others
+                any_bad = True
+                report.append({"playbook": pb, "activities": planned.activities, "skipped": str(exc)})
+                continue
             res = runner.run_playbook(cfg, catalog, planned, trigger=trigger)
             any_bad = any_bad or not res.records or any(r.status != "successful" for r in res.records)
             report.append(
@@ -510,21 +529,100 @@ def _tick_reports(cfg: Config, catalog: Catalog, report: list[dict[str, Any]]) -
 
 
 # -- log ----------------------------------------------------------------------------------------
+_DURATION_PART = (
+    r"(\d+(?:[.,]\d+)?)\s*(hari|jam|menit|detik|days?|hours?|minutes?|mins?|seconds?|secs?|[dhms])(?![a-z])"
+)
+_DURATION = re.compile(rf"(?:\s*{_DURATION_PART})+\s*")
+_DURATION_UNITS = {"hari": 86400, "jam": 3600, "menit": 60, "detik": 1}
+_DURATION_UNITS.update({"d": 86400, "h": 3600, "m": 60, "s": 1})
+
+
+def parse_duration(text: str) -> float:
+    """Given a duration such as ``90m``, ``1h30m``, ``2 jam``, ``45 menit`` or ``01:30``
+    (hours:minutes), return seconds. Raise UserError naming the input otherwise."""
+    t = text.strip().lower()
+    hm = re.fullmatch(r"(\d+):([0-5]\d)", t)
+    if hm:
+        seconds = int(hm.group(1)) * 3600.0 + int(hm.group(2)) * 60.0
+    elif _DURATION.fullmatch(t):
+        seconds = sum(
+            float(num.replace(",", ".")) * _DURATION_UNITS[unit if unit in _DURATION_UNITS else unit[0]]
+            for num, unit in re.findall(_DURATION_PART, t)
+        )
+    else:
+        seconds = 0.0
+    if seconds <= 0:
+        raise UserError(f"--duration {text!r}: not a duration (e.g. 90m, 1h30m, 2 jam, 45 menit, 01:30)")
+    return seconds
+
+
+def _log_times(
+    started: datetime | None, ended: datetime | None, duration: float | None, act_standard: float | None
+) -> tuple[datetime | None, datetime | None]:
+    """Given what ``sop log`` was told (start, end, duration), return (start, end) to record.
+
+    A start alone means the work ended now -- refused when that would claim the work took longer
+    than its standard (or a day): a paper entry written up later needs --ended or --duration.
+    """
+    now = utcnow()
+    if started and ended and duration is not None:
+        raise UserError("give two of --started, --ended, --duration, not all three")
+    if duration is not None:
+        if started:
+            ended = started + timedelta(seconds=duration)
+        else:
+            ended = ended or now
+            started = ended - timedelta(seconds=duration)
+    if ended and ended > now + timedelta(minutes=1):
+        raise UserError(f"--ended {iso(ended)} is in the future")
+    if started and started > now + timedelta(minutes=1):
+        raise UserError(f"--started {iso(started)} is in the future")
+    if started and ended and ended < started:
+        raise UserError("the work cannot end before it starts (--ended is before --started)")
+    if started and not ended:
+        took = (now - started).total_seconds()
+        if took > (act_standard or 86400):
+            raise UserError(
+                f"--started alone means the work ended now, {took / 3600:.1f} h later: give --ended "
+                "(when the work ended) or --duration (how long it took)"
+            )
+        ended = now
+    return started, ended
+
+
 @app.command("log")
 @click.argument("activity_id", metavar="activity_id")
 @click.option("--note", required=True, help="What was done (Bahasa Indonesia).")
 @click.option("--by", help="Who did it (default: the operator).")
 @click.option("--attach", type=_PATH, multiple=True, help="File to attach (repeatable).")
-@click.option("--started", help="When the work started (ISO), for the Waktu check.")
+@click.option("--started", help="When the work started (ISO; court time zone when naive).")
+@click.option("--ended", help="When the work ended (ISO; default: now, or --started + --duration).")
+@click.option("--duration", help="How long it took (90m, 1h30m, 2 jam), with --started or --ended.")
 @click.option("--json", "as_json", is_flag=True)
 def log_cmd(
-    activity_id: str, note: str, by: str | None, attach: tuple[Path, ...], started: str | None, as_json: bool
+    activity_id: str,
+    note: str,
+    by: str | None,
+    attach: tuple[Path, ...],
+    started: str | None,
+    ended: str | None,
+    duration: str | None,
+    as_json: bool,
 ) -> None:
-    """Record a manual (or partly manual) SOP activity in the same store."""
+    """Record a manual (or partly manual) SOP activity in the same store.
+
+    The Mutu Baku verdict compares the time from --started to --ended (or --duration) with the
+    activity's standard; without a start there is no duration and no verdict.
+    """
     cfg = STATE.config()
     catalog = _load(cfg, write=True)
     act = catalog.get(activity_id)
-    start = _parse_at(started, catalog) if started else None
+    start, end = _log_times(
+        _parse_when(started, catalog, "started"),
+        _parse_when(ended, catalog, "ended"),
+        parse_duration(duration) if duration is not None else None,
+        act.standard_s,
+    )
     with _store(cfg) as store:
         store.recover_interrupted()
         rec = store.add_manual(
@@ -533,13 +631,18 @@ def log_cmd(
             operator=by or cfg.operator,
             attachments=list(attach),
             started_at=start,
-            ended_at=utcnow() if start else None,
+            ended_at=end,
             standard_s=act.standard_s,
         )
     if as_json:
         _emit_json(rec.to_dict())
     else:
-        out.print(f"record #{rec.seq} {rec.activity_id} by {rec.operator} ({rec.record_id})", highlight=False)
+        verdict = f", {rec.verdict}" if rec.verdict else ""
+        took = f", {rec.duration_s / 60:.0f} menit" if rec.duration_s is not None else ""
+        out.print(
+            f"record #{rec.seq} {rec.activity_id} by {rec.operator}{took}{verdict} ({rec.record_id})",
+            highlight=False,
+        )
 
 
 # -- records ------------------------------------------------------------------------------------

@@ -103,3 +103,61 @@ def _parse(inventory: Path) -> dict[str, list[str]]:
     if not groups.get("all"):
         raise InventoryError(f"inventory {inventory}: holds no hosts")
     return groups
+
+
+#: Inventory variables the roles of a playbook need on every host they run on, because they
+#: differ per court and no default is safe (a wrong database name backs up nothing).
+REQUIRED_VARS: dict[str, tuple[str, ...]] = {
+    "playbooks/sipp_check.yml": ("sipp_db_name", "sipp_db_monitor_password"),
+    "playbooks/sipp_user_activity.yml": ("sipp_db_name", "sipp_db_monitor_password"),
+    "playbooks/sipp_backup.yml": ("sipp_db_name", "sipp_db_backup_password", "sipp_restic_password"),
+    "playbooks/sipp_restore_drill.yml": ("sipp_db_name", "sipp_restic_password"),
+}
+
+
+def check_required_vars(
+    inventory: Path,
+    needs: list[tuple[str, tuple[str, ...], tuple[str, ...]]],
+    limit: str | None = None,
+    vault_password_file: Path | None = None,
+) -> None:
+    """Given the inventory, what each planned activity needs -- ``(activity id, target groups,
+    variable names)`` -- an Ansible ``--limit`` pattern and the vault password file, check that
+    every variable is set (and not empty) for every host the activity will run on.
+
+    Raise :class:`InventoryError` with one line naming the host, the variable and where to set
+    it, before anything runs.
+    """
+    needs = [n for n in needs if n[2]]
+    if not needs:
+        return
+    from ansible.errors import AnsibleError
+    from ansible.inventory.manager import InventoryManager
+    from ansible.vars.manager import VariableManager
+
+    from sop_runner.secrets import make_loader
+
+    try:
+        loader = make_loader(vault_password_file)
+        inv = InventoryManager(loader=loader, sources=[str(inventory)])
+        variables = VariableManager(loader=loader, inventory=inv)
+        limited = {h.name for h in inv.get_hosts(limit)} if limit else None
+        for activity_id, groups, names in needs:
+            for group in groups:
+                hosts = inv.groups[group].get_hosts() if group in inv.groups else []
+                for host in sorted(hosts, key=lambda h: h.name):
+                    if limited is not None and host.name not in limited:
+                        continue
+                    values = variables.get_vars(host=host, include_hostvars=False)
+                    for name in names:
+                        value = values.get(name)
+                        if value is None or (isinstance(value, str) and not value.strip()):
+                            state = "is not set" if name not in values else "is empty"
+                            raise InventoryError(
+                                f"inventory {inventory}: host {host.name}: variable {name} {state} "
+                                f"(needed by {activity_id}; set it in group_vars/{group}/ or host_vars/"
+                                f"{host.name}/)"
+                            )
+    except AnsibleError as exc:
+        detail = " ".join(str(exc).split())[:240]
+        raise InventoryError(f"inventory {inventory}: cannot read its variables ({detail})") from None

@@ -26,7 +26,7 @@ from typing import Any
 from sop_runner.catalog import Activity, Catalog, CatalogError
 from sop_runner.config import Config
 from sop_runner.eventrecords import Scrubber
-from sop_runner.inventory import load_groups
+from sop_runner.inventory import REQUIRED_VARS, check_required_vars, load_groups
 from sop_runner.records import Record, RecordStore
 from sop_runner.secrets import vault_values_with_password
 
@@ -137,6 +137,19 @@ def preflight(cfg: Config) -> Scrubber:
         raise RunError(f"vault password file {vault_file} does not exist")
     dirs = [cfg.inventory_dir, cfg.project_dir / "playbooks"]
     return Scrubber(vault_values_with_password(dirs, vault_file))
+
+
+def check_inventory(cfg: Config, catalog: Catalog, planned: list[PlannedRun]) -> None:
+    """Before any run: check the inventory variables the planned activities' roles need
+    (:data:`sop_runner.inventory.REQUIRED_VARS`) on every host they will run on. Raise
+    InventoryError naming host and variable otherwise."""
+    for run in planned:
+        needs = []
+        for activity_id in run.activities:
+            act = catalog.activities[activity_id]
+            names = REQUIRED_VARS.get(act.playbook or "", ())
+            needs.append((activity_id, act.targets, names))
+        check_required_vars(cfg.inventory, needs, run.limit, vault_password_file(cfg))
 
 
 def _child_env(cfg: Config, run_id: str, trigger: str) -> dict[str, str]:
