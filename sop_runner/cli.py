@@ -19,7 +19,7 @@ from click.exceptions import Exit, NoArgsIsHelpError
 from rich.console import Console
 from rich.table import Table
 
-from sop_runner import tick
+from sop_runner import tables, tick
 from sop_runner.awx import AwxExportError
 from sop_runner.catalog import Catalog, CatalogError, load_catalog
 from sop_runner.config import Config, ConfigError, load_config
@@ -179,12 +179,6 @@ def _readable(cfg: Config) -> None:
     _store(cfg, readonly=True).close()
 
 
-def _local(ts: str | None, catalog: Catalog) -> str:
-    if not ts:
-        return "-"
-    return parse_iso(ts).astimezone(catalog.tz).strftime("%Y-%m-%d %H:%M")
-
-
 # -- catalog ------------------------------------------------------------------------------------
 @catalog_app.command("list")
 @click.option("--json", "as_json", is_flag=True)
@@ -333,21 +327,7 @@ def due_cmd(at: str | None, show_all: bool, as_json: bool) -> None:
     if as_json:
         _emit_json({"at": iso(when), "items": [i.to_dict() for i in items]})
         return
-    t = Table(title=f"SOP due at {when.astimezone(catalog.tz):%Y-%m-%d %H:%M %Z}")
-    for col in ("activity", "scope", "state", "slot", "last run", "missed", "hosts due"):
-        t.add_column(col)
-    for i in items:
-        style = {"overdue": "red", "due": "yellow"}.get(i.state, "")
-        t.add_row(
-            i.activity_id,
-            i.scope,
-            f"[{style}]{i.state}[/{style}]" if style else i.state,
-            _local(i.slot, catalog),
-            _local(i.last_run, catalog),
-            str(i.missed_slots),
-            ", ".join(h or "-" for h in i.hosts_due)[:60],
-        )
-    out.print(t)
+    tables.console().print(tables.due_table(items, catalog, when))
 
 
 @app.command("tick")
@@ -646,25 +626,6 @@ def log_cmd(
 
 
 # -- records ------------------------------------------------------------------------------------
-def _record_rows(recs: list[Record], catalog: Catalog) -> Table:
-    t = Table(title="SOP records")
-    for col in ("#", "activity", "start", "status", "Mutu Baku", "via", "trigger", "operator", "ringkasan"):
-        t.add_column(col)
-    for r in recs:
-        t.add_row(
-            str(r.seq),
-            r.activity_id,
-            _local(r.started_at, catalog),
-            r.status + (" (check)" if r.check_mode else ""),
-            r.verdict or "-",
-            r.via,
-            r.trigger,
-            r.operator,
-            (r.summary or r.note)[:60],
-        )
-    return t
-
-
 def _iso_opt(text: str | None, catalog: Catalog, name: str) -> str | None:
     if not text:
         return None
@@ -703,7 +664,8 @@ def records_list(
     if as_json:
         _emit_json([r.to_dict() for r in recs])
     else:
-        out.print(_record_rows(recs, catalog))
+        con = tables.console()
+        con.print(tables.records_table(recs, catalog, con.width))
 
 
 @records_app.command("show")
@@ -821,34 +783,8 @@ def summary_cmd(at: str | None, as_json: bool) -> None:
     if as_json:
         _emit_json({"at": iso(when), "records": str(cfg.records), "activities": rows})
         return
-    t = Table(title=f"Ringkasan kepatuhan SOP ({when.astimezone(catalog.tz):%Y-%m-%d %H:%M %Z})")
-    for col in (
-        "id",
-        "jenis",
-        "jadwal",
-        "terakhir",
-        "status",
-        "waktu",
-        "jatuh tempo",
-        "Mutu Baku",
-        "ringkasan",
-    ):
-        t.add_column(col)
-    for r in rows:
-        comp = r["compliance"]
-        style = "green" if comp == MEMENUHI else "red" if comp == TIDAK_MEMENUHI else ""
-        t.add_row(
-            r["activity_id"],
-            r["kind"],
-            r["schedule"] or "-",
-            _local(r["last_run"], catalog),
-            r["last_status"] or "-",
-            r["verdict"] or "-",
-            r["due"],
-            f"[{style}]{comp}[/{style}]" if style else comp,
-            r["summary"][:50],
-        )
-    out.print(t)
+    con = tables.console()
+    con.print(tables.summary_table(rows, catalog, when, con.width))
     out.print(f"records: {cfg.records}", highlight=False)
 
 
