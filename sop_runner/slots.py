@@ -263,9 +263,12 @@ def slot_state(
     whole), its runs and the time asked about, return the slot's :class:`SlotVerdict`.
     ``following`` may give the next slot when the caller knows it (walking a list of slots).
 
-    Runs that had not ended by ``now`` are ignored ("as of" ``now``).
+    Runs that had not ended by ``now`` are ignored ("as of" ``now``). Raise ValueError for an
+    empty scope (it has no slot to meet; :func:`scope_state` calls it ``no hosts``).
     """
     _aware(now, "now")
+    if hosts is not None and not hosts:
+        raise ValueError(f"{activity.id}: an empty scope has no slot state")
     closes: datetime | None
     if following is not None:
         opens, closes = schedule.opens(slot), schedule.opens(following)

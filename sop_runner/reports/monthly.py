@@ -365,7 +365,7 @@ class _Collector:
             row.last_summary = recs[-1].summary
         rule = self.catalog.rrule(act) if act.enabled else None
         if rule and act.produced_by != "report":
-            self._slot_check(row, recs, rule, act)
+            self._slot_check(row, rule, act)
         elif act.produced_by == "report":
             row.note = (
                 "disusun dari catatan oleh laporan ini" if act.id in ("C.6", "C.7", "SIPP-5", "F.5") else ""
@@ -381,8 +381,9 @@ class _Collector:
             row.note = "lihat bagian 9 / 10"
         return row
 
-    def _slot_check(self, row: ActivityRow, recs: list[Record], rule: str, act: Activity) -> None:
-        del recs  # the slot windows reach past the month's edges: read the runs around them
+    def _slot_check(self, row: ActivityRow, rule: str, act: Activity) -> None:
+        """Count the month's slots by their state; the windows reach past the month's edges, so
+        the runs around them are read from the store."""
         schedule = Schedule(rule, self.tz)
         slots = [
             s
@@ -390,6 +391,8 @@ class _Collector:
             if self.slots_from <= s < self.end and s <= self.cutoff
         ]
         hosts = self.scope_hosts(act)
+        if hosts is not None and not hosts:
+            return  # no host of its scope in the inventory: nothing was due (sop due: no hosts)
         if slots:
             lo = schedule.opens(slots[0])
             hi = schedule.window(slots[-1])[1]
