@@ -138,7 +138,7 @@ def check_required_vars(
     from sop_runner.secrets import make_loader
 
     try:
-        loader = make_loader(vault_password_file)
+        loader = make_loader(vault_password_file, initialize_context=False)
         inv = InventoryManager(loader=loader, sources=[str(inventory)])
         variables = VariableManager(loader=loader, inventory=inv)
         limited = {h.name for h in inv.get_hosts(limit)} if limit else None
@@ -151,6 +151,7 @@ def check_required_vars(
                     values = variables.get_vars(host=host, include_hostvars=False)
                     for name in names:
                         value = values.get(name)
+                        # plain text only: an inline-vaulted value is set (never decrypted here)
                         if value is None or (isinstance(value, str) and not value.strip()):
                             state = "is not set" if name not in values else "is empty"
                             raise InventoryError(

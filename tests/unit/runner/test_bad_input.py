@@ -177,3 +177,20 @@ def test_sop_run_refuses_before_running_when_the_database_name_is_missing(
     )
     if _env.exists():  # nothing ran: no record
         assert RecordStore(_env, readonly=True).count() == 0
+
+
+def test_variables_in_a_vault_file_are_read_and_the_check_repeats(tmp_path: Path) -> None:
+    """A tick checks each playbook in turn: vaulted group_vars are read every time."""
+    from ansible.constants import DEFAULT_VAULT_ID_MATCH
+    from ansible.parsing.vault import VaultLib, VaultSecret
+
+    inv = _inventory(tmp_path, "sipp_db_monitor_password: rahasia\n")
+    password = tmp_path / "vault-pass"
+    password.write_text("kata sandi brankas\n")
+    vault = VaultLib([(DEFAULT_VAULT_ID_MATCH, VaultSecret(b"kata sandi brankas"))])
+    (inv / "group_vars" / "sipp_servers" / "vault.yml").write_bytes(vault.encrypt("sipp_db_name: sipp_pn\n"))
+    needs = [("SIPP-1", ("sipp_servers",), ("sipp_db_name", "sipp_db_monitor_password"))]
+    for _ in range(2):
+        check_required_vars(inv, needs, vault_password_file=password)
+    with pytest.raises(InventoryError, match="cannot read its variables"):
+        check_required_vars(inv, needs)  # no password: the vault file cannot be read
