@@ -334,9 +334,10 @@ def request_new(
 
     def run() -> tuple[ServiceRequest, str]:
         cfg = _config(records, inventory, operator)
-        tz = _catalog(cfg).timezone
+        catalog = _catalog(cfg)
+        tz = catalog.timezone
         with _store(cfg, readonly=False) as store:
-            req = Ledger(store).receive_request(
+            req = Ledger(store, catalog=catalog).receive_request(
                 title,
                 requester=requester,
                 unit=unit,
@@ -373,9 +374,10 @@ def request_step(
 
     def run() -> tuple[ServiceRequest, str]:
         cfg = _config(records, inventory, operator)
-        tz = _catalog(cfg).timezone
+        catalog = _catalog(cfg)
+        tz = catalog.timezone
         with _store(cfg, readonly=False) as store:
-            req = Ledger(store).request_step(
+            req = Ledger(store, catalog=catalog).request_step(
                 request_id,
                 step,
                 operator=cfg.operator,
@@ -400,8 +402,9 @@ def request_list(open_only: bool, records: Path | None, inventory: Path | None) 
     def run() -> tuple[list[ServiceRequest], str]:
         cfg = _config(records, inventory)
         with _store(cfg, readonly=True) as store:  # a missing store is named, never created
-            tz = _catalog(cfg, write=False).timezone
-            return Ledger(store).requests(), tz
+            catalog = _catalog(cfg, write=False)
+            tz = catalog.timezone
+            return Ledger(store, catalog=catalog).requests(), tz
 
     reqs, tz = _guard(run)
     shown = [r for r in reqs if not (open_only and r.complete)]
@@ -454,9 +457,10 @@ def complaint_new(
 
     def run() -> tuple[Complaint, str]:
         cfg = _config(records, inventory, operator)
-        tz = _catalog(cfg).timezone
+        catalog = _catalog(cfg)
+        tz = catalog.timezone
         with _store(cfg, readonly=False) as store:
-            c = Ledger(store).receive_complaint(
+            c = Ledger(store, catalog=catalog).receive_complaint(
                 description,
                 reporter=reporter,
                 operator=cfg.operator,
@@ -490,9 +494,10 @@ def complaint_step(
 
     def run() -> tuple[Complaint, str]:
         cfg = _config(records, inventory, operator)
-        tz = _catalog(cfg).timezone
+        catalog = _catalog(cfg)
+        tz = catalog.timezone
         with _store(cfg, readonly=False) as store:
-            c = Ledger(store).complaint_step(
+            c = Ledger(store, catalog=catalog).complaint_step(
                 complaint_id,
                 step,
                 operator=cfg.operator,
@@ -516,8 +521,9 @@ def complaint_list(open_only: bool, records: Path | None, inventory: Path | None
     def run() -> tuple[list[Complaint], str]:
         cfg = _config(records, inventory)
         with _store(cfg, readonly=True) as store:  # a missing store is named, never created
-            tz = _catalog(cfg, write=False).timezone
-            return Ledger(store).complaints(), tz
+            catalog = _catalog(cfg, write=False)
+            tz = catalog.timezone
+            return Ledger(store, catalog=catalog).complaints(), tz
 
     items, tz = _guard(run)
     shown = [c for c in items if not (open_only and not c.open)]

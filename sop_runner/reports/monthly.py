@@ -564,7 +564,7 @@ def collect_monthly(
     now = now or utcnow()
     col = _Collector(store, catalog, court, year, month, now, groups)
     activities = [col.activity_row(a) for a in catalog.activities.values()]
-    ledger = Ledger(store, {a.id: a.standard_s for a in catalog.activities.values() if a.id[:1] == "B"})
+    ledger = Ledger(store, catalog=catalog)
     requests = [
         r
         for r in ledger.requests(now=col.cutoff)
