@@ -17,14 +17,22 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from dateutil.rrule import rrule
+
 from sop_runner.catalog import Activity, Catalog
 from sop_runner.records import iso
-from sop_runner.slots import Run, Runs, Schedule, scope_state
+from sop_runner.slots import Run, Runs, Schedule, anchored_rule, scope_state
 
 if TYPE_CHECKING:
     from sop_runner.records import RecordStore
 
 DEFAULT_GRACE_S = 86400.0
+
+
+def make_rule(rule_text: str, tz: Any, at: datetime) -> rrule:
+    """Given RRULE text, the court timezone and a time, return the dateutil rule anchored
+    before it (see :func:`sop_runner.slots.anchored_rule`, the one anchoring helper)."""
+    return anchored_rule(rule_text, tz, at)
 
 
 def last_slot(rule_text: str, tz: Any, at: datetime) -> datetime | None:

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sop_runner.catalog import Catalog
+from sop_runner.catalog import Catalog, packaged_catalog_path
 from sop_runner.records import Incident, Record, RecordStore, RecordStoreError, iso, parse_iso, utcnow
 
 DAY_S = 86400.0
@@ -229,19 +229,23 @@ class Ledger:
         *,
         catalog: Catalog | None = None,
     ) -> None:
-        """Given the store and the catalog (with the court's overrides), take each step's text,
-        output and Mutu Baku standard from the catalog; without one, the SOP's own (packaged)
-        texts and standards. ``standards`` overrides single steps (tests)."""
+        """Given the store and the catalog (with the court's overrides), take each step's Mutu
+        Baku standard from the catalog, and its text and output where the court's override
+        rewrites them (the book's short step names otherwise); without a catalog, the SOP's own
+        standards. ``standards`` overrides single steps (tests)."""
         self.store = store
         self.texts: dict[str, tuple[str, str]] = {sid: (t, o) for sid, t, o, _ in REQUEST_STEPS}
         self.texts.update({sid: (t, o) for sid, t, o in COMPLAINT_STEPS})
         from_catalog: dict[str, float | None] = {}
         if catalog is not None:
+            packaged = str(packaged_catalog_path())
             for sid in (*REQUEST_STEP_IDS, *COMPLAINT_STEP_IDS):
                 act = catalog.activities.get(sid)
-                if act is not None:
+                if act is None:
+                    continue
+                from_catalog[sid] = act.standard_s
+                if act.origin != packaged:  # the court's own wording of the step
                     self.texts[sid] = (act.aktifitas, act.output)
-                    from_catalog[sid] = act.standard_s
         self.standards = {**DEFAULT_STANDARDS, **from_catalog, **(standards or {})}
 
     # -- writing ------------------------------------------------------------------------------

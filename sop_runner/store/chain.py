@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from sop_runner.store.base import RecordStoreError, StoreBase, canonical_json, iso, parse_iso, utcnow
-from sop_runner.store.incidents import apply_derived, derived_problem
+from sop_runner.store.incidents import DerivedReplay, apply_derived
 
 STATUSES = ("successful", "failed", "partial", "unreachable", "interrupted")
 TRIGGERS = ("manual", "schedule", "catch-up")
@@ -374,7 +374,8 @@ class ChainMixin(StoreBase):
 
         Detects a record whose content or indexed columns were altered (hash mismatch), a
         record removed from the middle (gap in seq), reordered records (prev_hash does not
-        match the previous record), and records removed from the end (chain head mismatch).
+        match the previous record), records removed from the end (chain head mismatch), and a
+        row of the derived tables (last run per host, incidents) edited outside the chain.
         """
         prev_hash = GENESIS_HASH
         expected = 1
@@ -384,6 +385,7 @@ class ChainMixin(StoreBase):
             "prev_hash, hash FROM records ORDER BY seq"
         )
         cur.row_factory = None
+        replay = DerivedReplay()  # the derived tables, rebuilt as the chain is read
         for seq, rid, run, act, started, status, via, chk, body, stored_prev, stored_hash in cur:
             n += 1
             label = f"record #{seq} ({act}, {started}, id {rid[:8]})"
@@ -410,6 +412,7 @@ class ChainMixin(StoreBase):
                 return VerifyResult(
                     False, n, prev_hash, seq, f"{label} was altered: its content does not match its hash"
                 )
+            replay.add(seq, body)
             prev_hash = stored_hash
             expected += 1
         head = self._db.execute("SELECT last_seq, last_hash FROM chain_head WHERE id = 1").fetchone()
@@ -423,7 +426,7 @@ class ChainMixin(StoreBase):
                 f"record #{expected} and later are missing (removed): the chain head says "
                 f"#{head_seq} but the last record is #{expected - 1}",
             )
-        derived = derived_problem(self._db)
+        derived = replay.problem(self._db)
         if derived:
             return VerifyResult(False, n, prev_hash, None, derived)
         return VerifyResult(True, n, prev_hash)

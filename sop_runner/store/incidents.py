@@ -95,39 +95,81 @@ def _update_incidents(db: sqlite3.Connection, data: dict[str, Any]) -> None:
             )
 
 
-def derived_problem(db: sqlite3.Connection) -> str:
-    """Rebuild the derived tables (newest run per host, incidents) from the records in
-    memory and compare them with the stored ones; return the first difference, or ""."""
-    mem = sqlite3.connect(":memory:")
-    for stmt in SCHEMA.split(";"):
-        if "host_last" in stmt or "incidents" in stmt:
-            mem.execute(stmt)
-    for seq, body in db.execute("SELECT seq, body FROM records ORDER BY seq"):
-        apply_derived(mem, json.loads(body), seq)
-    checks = (
-        ("host_last", "activity_id, host, started_at, status, seq", "activity_id, host"),
-        (
-            "incidents",
+class DerivedReplay:
+    """The derived tables rebuilt from the records, fed one record at a time in chain order
+    (:meth:`add`), then compared with the stored tables (:meth:`problem`).
+
+    The newest run per host is kept in a dict; incidents are replayed with the same SQL as the
+    store, in memory, and only for records that can open or close one."""
+
+    def __init__(self) -> None:
+        self.last: dict[tuple[str, str], tuple[str, str, int]] = {}
+        self.mem = sqlite3.connect(":memory:")
+        for stmt in SCHEMA.split(";"):
+            if "incidents" in stmt:
+                self.mem.execute(stmt)
+        self.open_activities: set[str] = set()
+
+    def add(self, seq: int, body: str) -> None:
+        """Replay one record (its seq and canonical JSON body)."""
+        data = json.loads(body)
+        if data["check_mode"] or data["status"] == "interrupted":
+            return
+        act, started = data["activity_id"], data["started_at"]
+        for host in ["", *data["hosts"]]:
+            st = data["hosts"][host].get("status", data["status"]) if host else data["status"]
+            cur = self.last.get((act, host))
+            if cur is None or started >= cur[0]:
+                self.last[(act, host)] = (started, st, seq)
+        if data["findings"] or act in self.open_activities:
+            _update_incidents(self.mem, data)
+            still_open = self.mem.execute(
+                "SELECT 1 FROM incidents WHERE activity_id = ? AND closed_at IS NULL LIMIT 1", (act,)
+            ).fetchone()
+            (self.open_activities.add if still_open else self.open_activities.discard)(act)
+
+    def problem(self, db: sqlite3.Connection) -> str:
+        """Compare the replay with the store's tables; return the first difference, or ""."""
+        want_last = sorted((a, h, *v) for (a, h), v in self.last.items())
+        cols = (
             "incident_id, activity_id, host, code, severity, message, opened_at, opened_record_id, "
-            "closed_at, closed_record_id, downtime_s",
-            "incident_id",
-        ),
-    )
-    for table, cols, order in checks:
-        want = [tuple(r) for r in mem.execute(f"SELECT {cols} FROM {table} ORDER BY {order}")]  # noqa: S608
-        got = [tuple(r) for r in db.execute(f"SELECT {cols} FROM {table} ORDER BY {order}")]  # noqa: S608
-        if want != got:
-            extra = [r for r in got if r not in want]
-            lost = [r for r in want if r not in got]
-            row = extra[0] if extra else lost[0]
-            what = "holds a row the records do not give" if extra else "lacks a row the records give"
-            name = "last-run table" if table == "host_last" else "incident list"
-            return (
-                f"the {name} ({table}) was edited outside the chain: it {what}: "
-                f"{', '.join(str(v) for v in row[:5])}"
-            )
-    mem.close()
-    return ""
+            "closed_at, closed_record_id, downtime_s"
+        )
+        checks = (
+            (
+                "host_last",
+                want_last,
+                "SELECT activity_id, host, started_at, status, seq FROM host_last ORDER BY activity_id, host",
+            ),
+            (
+                "incidents",
+                [tuple(r) for r in self.mem.execute(f"SELECT {cols} FROM incidents ORDER BY incident_id")],  # noqa: S608
+                f"SELECT {cols} FROM incidents ORDER BY incident_id",  # noqa: S608
+            ),
+        )
+        self.mem.close()
+        for table, want, sql in checks:
+            got = [tuple(r) for r in db.execute(sql)]
+            if want != got:
+                extra = [r for r in got if r not in want]
+                lost = [r for r in want if r not in got]
+                row = extra[0] if extra else lost[0]
+                what = "holds a row the records do not give" if extra else "lacks a row the records give"
+                name = "last-run table" if table == "host_last" else "incident list"
+                return (
+                    f"the {name} ({table}) was edited outside the chain: it {what}: "
+                    f"{', '.join(str(v) for v in row[:5])}"
+                )
+        return ""
+
+
+def derived_problem(db: sqlite3.Connection) -> str:
+    """Rebuild the derived tables (newest run per host, incidents) from the records and compare
+    them with the stored ones; return the first difference, or ""."""
+    replay = DerivedReplay()
+    for seq, body in db.execute("SELECT seq, body FROM records ORDER BY seq"):
+        replay.add(seq, body)
+    return replay.problem(db)
 
 
 class IncidentsMixin(StoreBase):
