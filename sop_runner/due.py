@@ -21,12 +21,22 @@ from dateutil.rrule import rrule
 
 from sop_runner.catalog import Activity, Catalog
 from sop_runner.records import iso
-from sop_runner.slots import Run, Runs, Schedule, anchored_rule, scope_state
+from sop_runner.slots import DEFAULT_GRACE_S, Run, Runs, Schedule, anchored_rule, scope_state
 
 if TYPE_CHECKING:
     from sop_runner.records import RecordStore
 
-DEFAULT_GRACE_S = 86400.0
+__all__ = [
+    "DEFAULT_GRACE_S",
+    "DueItem",
+    "compute_due",
+    "last_slot",
+    "make_rule",
+    "next_slot",
+    "slots_between",
+    "store_runs",
+    "worst_state",
+]
 
 
 def make_rule(rule_text: str, tz: Any, at: datetime) -> rrule:
