@@ -278,6 +278,51 @@ def _validate_schema(data: dict[str, Any], origin: str) -> None:
         raise CatalogError(f"catalog {origin}: {_describe(errors[0], data)}")
 
 
+def _id_lines(text: str, activity_id: str) -> list[int]:
+    """Return the line numbers (1-based) where ``id: <activity_id>`` appears in the
+    ``activities`` list of a catalog file's text."""
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return []
+    lines: list[int] = []
+    if not isinstance(root, yaml.MappingNode):
+        return lines
+    for key, value in root.value:
+        if key.value != "activities" or not isinstance(value, yaml.SequenceNode):
+            continue
+        for item in value.value:
+            if not isinstance(item, yaml.MappingNode):
+                continue
+            for k, v in item.value:
+                if k.value == "id" and getattr(v, "value", None) == activity_id:
+                    lines.append(v.start_mark.line + 1)
+    return lines
+
+
+def _refuse_duplicates(path: str, text: str, activities: Any) -> None:
+    """Raise CatalogError naming both places when one file lists an activity id twice."""
+    if not isinstance(activities, list):
+        return
+    first: dict[str, int] = {}
+    for i, act in enumerate(activities):
+        aid = act.get("id") if isinstance(act, dict) else None
+        if not isinstance(aid, str):
+            continue
+        if aid in first:
+            lines = _id_lines(text, aid)
+            where = (
+                f"lines {lines[0]} and {lines[1]}"
+                if len(lines) >= 2
+                else f"activities #{first[aid] + 1} and #{i + 1}"
+            )
+            raise CatalogError(
+                f"catalog {path}: activity {aid}: duplicate id at {where} (one entry per activity; "
+                "merge the two)"
+            )
+        first[aid] = i
+
+
 def _merge(base: dict[str, Any], over: dict[str, Any], origin: str, origins: dict[str, str]) -> None:
     for key in ("version", "timezone"):
         if key in over:
@@ -306,7 +351,9 @@ def _merge(base: dict[str, Any], over: dict[str, Any], origin: str, origins: dic
         raise CatalogError(f"catalog {origin}: unknown top-level field(s): {', '.join(sorted(unknown))}")
 
 
-def load_catalog(overrides: list[Path] | tuple[Path, ...] = (), *, cache_dir: Path | None = None) -> Catalog:
+def load_catalog(
+    overrides: list[Path] | tuple[Path, ...] = (), *, cache_dir: Path | None = None, write_cache: bool = True
+) -> Catalog:
     """Load the packaged catalog, merge the override files in order, validate, and return it.
 
     Raise :class:`CatalogError` (one line: file, activity, field, problem) when a file is
@@ -316,7 +363,8 @@ def load_catalog(overrides: list[Path] | tuple[Path, ...] = (), *, cache_dir: Pa
 
     With ``cache_dir`` (the record store's folder), the sha256 of schema and files of the last
     catalog that passed is kept there, and the JSON-schema step is skipped while the files are
-    byte for byte the same; every other check runs each time.
+    byte for byte the same; every other check runs each time. ``write_cache=False`` (read
+    commands) reads that mark but never writes it.
     """
     packaged = packaged_catalog_path()
     texts = [(p, _read_text(p)) for p in (packaged, *map(Path, overrides))]
@@ -326,14 +374,11 @@ def load_catalog(overrides: list[Path] | tuple[Path, ...] = (), *, cache_dir: Pa
     if not validated:
         _validate_schema(data, str(packaged))
     origins = {a["id"]: str(packaged) for a in data["activities"]}
-    seen: set[str] = set()
-    for a in data["activities"]:
-        if a["id"] in seen:
-            raise CatalogError(f"catalog {packaged}: activity {a['id']}: duplicate id")
-        seen.add(a["id"])
+    _refuse_duplicates(str(packaged), texts[0][1], data["activities"])
     files = [str(packaged)]
     for path, text in texts[1:]:
         over = _parse_yaml(path, text)
+        _refuse_duplicates(str(path), text, over.get("activities"))
         _merge(data, over, str(path), origins)
         files.append(str(path))
         if validated:
@@ -402,7 +447,7 @@ def load_catalog(overrides: list[Path] | tuple[Path, ...] = (), *, cache_dir: Pa
             enabled=a.get("enabled", True),
             origin=origin,
         )
-    if not validated:
+    if not validated and write_cache:
         _remember_validated(cache_dir, digest)
     return Catalog(
         version=data["version"],

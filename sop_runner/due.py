@@ -1,79 +1,63 @@
-"""SOP timing: schedule slots from iCal RRULEs and due / overdue activities from the records.
+"""Due / overdue activities per scope (host group), computed from the records.
 
-An activity with a schedule has *slots* (occurrences of its RRULE in the court's timezone).
-For each host of its scope, the activity is
+For each scheduled, enabled activity and each scope (a target group; ``-`` for activities
+without targets, judged on their records as a whole), the state comes from
+:func:`sop_runner.slots.scope_state` -- the one function that decides a slot's state. ``sop
+due``, ``sop tick``, ``sop summary``, the monthly report and the notifications all read it.
 
-- ``ok`` when a run (not check mode, not interrupted, host not unreachable) started at or after
-  the newest slot that is not in the future;
-- ``due`` when that slot has no such run yet;
-- ``overdue`` when it is due and the grace time after the slot has passed (grace = the
-  activity's ``grace_s``, else its Mutu Baku standard, else one day; never more than one period).
-
-RRULEs carry no DTSTART: they are anchored at local midnight of the first day of a month (hourly,
-daily, weekly, minutely rules) or of January (monthly, yearly rules), so the same string works
-as an AWX schedule with any DTSTART at such a boundary.
+The runs are read from the record chain itself (never from a table beside it), and only runs
+that had ended by the time asked about count, so ``sop due --at`` a past moment answers as the
+records stood then.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from dateutil.rrule import rrule, rrulestr
+from dateutil.rrule import rrule
 
 from sop_runner.catalog import Activity, Catalog
-from sop_runner.records import iso, parse_iso
+from sop_runner.records import iso
+from sop_runner.slots import DEFAULT_GRACE_S, Run, Runs, Schedule, anchored_rule, scope_state
 
-DEFAULT_GRACE_S = 86400.0
-#: host statuses that mean the activity was carried out on that host for its slot
-DONE_HOST_STATUSES = ("ok", "failed", "successful", "partial")
+if TYPE_CHECKING:
+    from sop_runner.records import RecordStore
 
-
-def _anchor(rule_text: str, at: datetime) -> datetime:
-    freq = rule_text.split(";")[0].split("=")[1]
-    local = at
-    if freq in ("MONTHLY", "YEARLY"):
-        return local.replace(year=local.year - 1, month=1, day=1, hour=0, minute=0, second=0, microsecond=0)
-    month = local.month - 1 or 12
-    year = local.year if local.month > 1 else local.year - 1
-    return local.replace(year=year, month=month, day=1, hour=0, minute=0, second=0, microsecond=0)
+__all__ = [
+    "DEFAULT_GRACE_S",
+    "DueItem",
+    "compute_due",
+    "last_slot",
+    "make_rule",
+    "next_slot",
+    "slots_between",
+    "store_runs",
+    "worst_state",
+]
 
 
 def make_rule(rule_text: str, tz: Any, at: datetime) -> rrule:
-    """Given RRULE text, the court timezone and a time, return a dateutil rrule anchored before it."""
-    local = at.astimezone(tz)
-    rule = rrulestr(rule_text, dtstart=_anchor(rule_text, local))
-    assert isinstance(rule, rrule)
-    return rule
+    """Given RRULE text, the court timezone and a time, return the dateutil rule anchored
+    before it (see :func:`sop_runner.slots.anchored_rule`, the one anchoring helper)."""
+    return anchored_rule(rule_text, tz, at)
 
 
 def last_slot(rule_text: str, tz: Any, at: datetime) -> datetime | None:
     """Return the newest occurrence of the rule at or before ``at`` (aware, court timezone)."""
-    rule = make_rule(rule_text, tz, at)
-    slot: datetime | None = rule.before(at.astimezone(tz), inc=True)
-    return slot
+    return Schedule(rule_text, tz).last(at)
 
 
 def next_slot(rule_text: str, tz: Any, at: datetime) -> datetime | None:
     """Return the first occurrence of the rule strictly after ``at``."""
-    rule = make_rule(rule_text, tz, at)
-    slot: datetime | None = rule.after(at.astimezone(tz), inc=False)
-    return slot
+    return Schedule(rule_text, tz).next(at)
 
 
 def slots_between(rule_text: str, tz: Any, start: datetime, end: datetime, cap: int = 100000) -> int:
     """Return how many occurrences fall in (start, end] (at most ``cap``)."""
-    rule = rrulestr(rule_text, dtstart=_anchor(rule_text, start.astimezone(tz)))
-    n = 0
-    for _ in rule.xafter(start.astimezone(tz), inc=False):  # type: ignore[union-attr]
-        if _ > end:
-            break
-        n += 1
-        if n >= cap:
-            break
-    return n
+    return len(Schedule(rule_text, tz).between(start, end, cap=cap))
 
 
 @dataclass
@@ -92,6 +76,7 @@ class DueItem:
     hosts_overdue: list[str] = field(default_factory=list)
     runnable: bool = False
     playbook: str | None = None
+    overdue_at: str | None = None
 
     @property
     def trigger(self) -> str:
@@ -105,78 +90,97 @@ class DueItem:
         return d
 
 
-def _grace(act: Activity, slot: datetime, nxt: datetime | None) -> float:
-    g = act.grace_s if act.grace_s is not None else act.standard_s if act.standard_s else DEFAULT_GRACE_S
-    if nxt is not None:
-        g = min(g, (nxt - slot).total_seconds())
-    return g
+def _scopes(
+    act: Activity, hosts_of_group: Mapping[str, Sequence[str]] | None
+) -> list[tuple[str, list[str] | None]]:
+    if not act.targets or hosts_of_group is None:
+        return [("-" if not act.targets else act.scope, None)]
+    return [(g, list(hosts_of_group.get(g, []))) for g in act.targets]
+
+
+def store_runs(
+    store: RecordStore, act: Activity, schedule: Schedule, hosts: set[str] | None, at: datetime
+) -> Runs:
+    """Read from the store the runs of ``act`` that :func:`scope_state` needs at ``at``: newest
+    first, down to a counting run of every host older than the current slot's window."""
+    slot = schedule.last(at)
+    lower = schedule.opens(slot) if slot is not None else at
+    need: set[str | None] = set(hosts) if hosts is not None else {None}
+    runs: list[Run] = []
+    for rec in store.iter_runs_desc(act.id, until=iso(at)):
+        run = Run.from_record(rec)
+        runs.append(run)
+        if run.ended <= at:
+            need = {h for h in need if run.outcome(h) is None}
+        if not need and run.started < lower:
+            break
+    return Runs(runs)
 
 
 def compute_due(
     catalog: Catalog,
-    last_runs: dict[tuple[str, str], tuple[str, str]],
-    hosts_of_group: dict[str, list[str]],
+    source: RecordStore | Iterable[Run],
+    hosts_of_group: Mapping[str, Sequence[str]] | None,
     at: datetime,
     activities: Iterable[Activity] | None = None,
 ) -> list[DueItem]:
-    """Given the catalog, the store's newest run per (activity, host) (see
-    ``RecordStore.last_host_runs``), the inventory's hosts per group and the time ``at``,
-    return one :class:`DueItem` per scheduled activity and scope.
+    """Given the catalog, the records (a :class:`RecordStore` or the runs), the inventory's hosts
+    per group (None: judge every activity as a whole) and the time ``at``, return one
+    :class:`DueItem` per scheduled activity and scope.
 
-    Activities without targets (manual, report-produced) are judged on their newest record of
-    any host. A target group missing from the inventory counts as an empty scope.
+    Activities without targets (manual, report-produced) are judged on their records as a whole.
+    A target group missing from the inventory counts as an empty scope (``no hosts``).
     """
+    from sop_runner.records import RecordStore
+
+    if at.tzinfo is None:
+        raise ValueError(f"naive time {at!r}: give a timezone-aware time")
+    by_activity: dict[str, list[Run]] | None = None
+    if not isinstance(source, RecordStore):
+        by_activity = {}
+        for run in source:
+            by_activity.setdefault(run.activity_id, []).append(run)
     items: list[DueItem] = []
-    tz = catalog.tz
     for act in activities if activities is not None else catalog.activities.values():
         if not act.schedule or not act.enabled:
             continue
-        rule_text = catalog.schedules[act.schedule]
-        slot = last_slot(rule_text, tz, at)
-        scopes = [(g, hosts_of_group.get(g, [])) for g in act.targets] if act.targets else [("-", [""])]
+        schedule = Schedule(catalog.schedules[act.schedule], catalog.tz)
+        scopes = _scopes(act, hosts_of_group)
+        if by_activity is not None:
+            runs = Runs(by_activity.get(act.id, []))
+        else:
+            assert isinstance(source, RecordStore)
+            wanted = None if any(h is None for _, h in scopes) else {x for _, h in scopes for x in h or []}
+            runs = store_runs(source, act, schedule, wanted, at)
         for scope, hosts in scopes:
-            item = DueItem(
-                activity_id=act.id,
-                scope=scope,
-                schedule=act.schedule,
-                slot=iso(slot) if slot else None,
-                state="ok",
-                last_run=None,
-                last_status=None,
-                missed_slots=0,
-                runnable=act.runnable,
-                playbook=act.playbook,
+            st = scope_state(act, schedule, hosts, runs, at)
+            last = st.last
+            items.append(
+                DueItem(
+                    activity_id=act.id,
+                    scope=scope,
+                    schedule=act.schedule,
+                    slot=iso(st.slot) if st.slot else None,
+                    state=st.state,
+                    last_run=iso(last.started) if last else None,
+                    last_status=last.status if last else None,
+                    missed_slots=st.missed,
+                    hosts_due=st.hosts_due,
+                    hosts_overdue=st.hosts_overdue,
+                    runnable=act.runnable,
+                    playbook=act.playbook,
+                    overdue_at=iso(st.overdue_at) if st.overdue_at else None,
+                )
             )
-            items.append(item)
-            if not hosts:
-                item.state = "no hosts"
-                continue
-            if slot is None:
-                continue
-            slot_iso = iso(slot)
-            nxt = next_slot(rule_text, tz, slot)
-            grace = _grace(act, slot, nxt)
-            overdue_now = (at - slot).total_seconds() >= grace
-            missed_cache: dict[str, int] = {}
-            for host in hosts:
-                last = last_runs.get((act.id, host))
-                if last and (item.last_run is None or last[0] > item.last_run):
-                    item.last_run, item.last_status = last
-                done = last is not None and last[0] >= slot_iso and last[1] in DONE_HOST_STATUSES
-                if done:
-                    continue
-                ref = last[0] if last else ""
-                if ref not in missed_cache:
-                    # slots since the host's last run (a host never run has missed the current one)
-                    missed_cache[ref] = (
-                        max(1, slots_between(rule_text, tz, parse_iso(ref), at, cap=10000)) if ref else 1
-                    )
-                missed = missed_cache[ref]
-                item.hosts_due.append(host)
-                item.missed_slots = max(item.missed_slots, missed)
-                # overdue: the current slot's grace has passed, or an earlier slot was missed
-                if overdue_now or missed > 1:
-                    item.hosts_overdue.append(host)
-            if item.hosts_due:
-                item.state = "overdue" if item.hosts_overdue else "due"
     return items
+
+
+def worst_state(items: Iterable[DueItem]) -> dict[str, str]:
+    """Given due items, return each activity's worst state over its scopes
+    (overdue > due > ok / no hosts)."""
+    order = {"no hosts": 0, "ok": 0, "due": 1, "overdue": 2}
+    worst: dict[str, str] = {}
+    for i in items:
+        if i.activity_id not in worst or order[i.state] > order[worst[i.activity_id]]:
+            worst[i.activity_id] = i.state
+    return worst

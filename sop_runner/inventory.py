@@ -31,7 +31,9 @@ def _fingerprint(path: Path) -> str:
     return h.hexdigest()
 
 
-def load_groups(inventory: Path, cache_dir: Path | None = None) -> dict[str, list[str]]:
+def load_groups(
+    inventory: Path, cache_dir: Path | None = None, *, write_cache: bool = True
+) -> dict[str, list[str]]:
     """Given an inventory path, return ``{group: [hosts]}`` (``all`` included, hosts sorted).
 
     Raise :class:`InventoryError` when a source cannot be parsed or holds no hosts.
@@ -40,7 +42,7 @@ def load_groups(inventory: Path, cache_dir: Path | None = None) -> dict[str, lis
     if not inventory.exists():
         raise InventoryError(f"inventory {inventory} does not exist")
     cache_file = None
-    if cache_dir is not None:
+    if cache_dir is not None and Path(cache_dir).is_dir():
         key = _fingerprint(inventory)
         cache_file = Path(cache_dir) / "inventory-cache" / f"{key}.json"
         if cache_file.is_file():
@@ -48,7 +50,7 @@ def load_groups(inventory: Path, cache_dir: Path | None = None) -> dict[str, lis
                 cached: dict[str, list[str]] = json.loads(cache_file.read_text())
                 return cached
     groups = _parse(inventory)
-    if cache_file is not None:
+    if cache_file is not None and write_cache:
         with contextlib.suppress(OSError):
             cache_file.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=cache_file.parent)
@@ -101,3 +103,62 @@ def _parse(inventory: Path) -> dict[str, list[str]]:
     if not groups.get("all"):
         raise InventoryError(f"inventory {inventory}: holds no hosts")
     return groups
+
+
+#: Inventory variables the roles of a playbook need on every host they run on, because they
+#: differ per court and no default is safe (a wrong database name backs up nothing).
+REQUIRED_VARS: dict[str, tuple[str, ...]] = {
+    "playbooks/sipp_check.yml": ("sipp_db_name", "sipp_db_monitor_password"),
+    "playbooks/sipp_user_activity.yml": ("sipp_db_name", "sipp_db_monitor_password"),
+    "playbooks/sipp_backup.yml": ("sipp_db_name", "sipp_db_backup_password", "sipp_restic_password"),
+    "playbooks/sipp_restore_drill.yml": ("sipp_db_name", "sipp_restic_password"),
+}
+
+
+def check_required_vars(
+    inventory: Path,
+    needs: list[tuple[str, tuple[str, ...], tuple[str, ...]]],
+    limit: str | None = None,
+    vault_password_file: Path | None = None,
+) -> None:
+    """Given the inventory, what each planned activity needs -- ``(activity id, target groups,
+    variable names)`` -- an Ansible ``--limit`` pattern and the vault password file, check that
+    every variable is set (and not empty) for every host the activity will run on.
+
+    Raise :class:`InventoryError` with one line naming the host, the variable and where to set
+    it, before anything runs.
+    """
+    needs = [n for n in needs if n[2]]
+    if not needs:
+        return
+    from ansible.errors import AnsibleError
+    from ansible.inventory.manager import InventoryManager
+    from ansible.vars.manager import VariableManager
+
+    from sop_runner.secrets import make_loader
+
+    try:
+        loader = make_loader(vault_password_file, initialize_context=False)
+        inv = InventoryManager(loader=loader, sources=[str(inventory)])
+        variables = VariableManager(loader=loader, inventory=inv)
+        limited = {h.name for h in inv.get_hosts(limit)} if limit else None
+        for activity_id, groups, names in needs:
+            for group in groups:
+                hosts = inv.groups[group].get_hosts() if group in inv.groups else []
+                for host in sorted(hosts, key=lambda h: h.name):
+                    if limited is not None and host.name not in limited:
+                        continue
+                    values = variables.get_vars(host=host, include_hostvars=False)
+                    for name in names:
+                        value = values.get(name)
+                        # plain text only: an inline-vaulted value is set (never decrypted here)
+                        if value is None or (isinstance(value, str) and not value.strip()):
+                            state = "is not set" if name not in values else "is empty"
+                            raise InventoryError(
+                                f"inventory {inventory}: host {host.name}: variable {name} {state} "
+                                f"(needed by {activity_id}; set it in group_vars/{group}/ or host_vars/"
+                                f"{host.name}/)"
+                            )
+    except AnsibleError as exc:
+        detail = " ".join(str(exc).split())[:240]
+        raise InventoryError(f"inventory {inventory}: cannot read its variables ({detail})") from None

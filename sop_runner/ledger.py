@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sop_runner.catalog import Catalog, packaged_catalog_path
 from sop_runner.records import Incident, Record, RecordStore, RecordStoreError, iso, parse_iso, utcnow
 
 DAY_S = 86400.0
@@ -171,6 +172,7 @@ class Complaint:
     steps: list[Step]
     incidents: list[Incident]
     now: dt.datetime
+    report_standard_s: float | None = DEFAULT_STANDARDS["SIPP-5"]
 
     @property
     def solved_at(self) -> dt.datetime | None:
@@ -204,7 +206,7 @@ class Complaint:
         if self.late_steps:
             return True
         if self.reported_at is None:
-            due = self.received_at + dt.timedelta(seconds=DEFAULT_STANDARDS["SIPP-5"] or 0)
+            due = self.received_at + dt.timedelta(seconds=self.report_standard_s or 0)
             return self.now > due
         return False
 
@@ -220,9 +222,31 @@ def _aware(value: dt.datetime | None, name: str) -> dt.datetime:
 class Ledger:
     """Service requests and the SIPP problem book on top of a RecordStore."""
 
-    def __init__(self, store: RecordStore, standards: dict[str, float | None] | None = None) -> None:
+    def __init__(
+        self,
+        store: RecordStore,
+        standards: dict[str, float | None] | None = None,
+        *,
+        catalog: Catalog | None = None,
+    ) -> None:
+        """Given the store and the catalog (with the court's overrides), take each step's Mutu
+        Baku standard from the catalog, and its text and output where the court's override
+        rewrites them (the book's short step names otherwise); without a catalog, the SOP's own
+        standards. ``standards`` overrides single steps (tests)."""
         self.store = store
-        self.standards = {**DEFAULT_STANDARDS, **(standards or {})}
+        self.texts: dict[str, tuple[str, str]] = {sid: (t, o) for sid, t, o, _ in REQUEST_STEPS}
+        self.texts.update({sid: (t, o) for sid, t, o in COMPLAINT_STEPS})
+        from_catalog: dict[str, float | None] = {}
+        if catalog is not None:
+            packaged = str(packaged_catalog_path())
+            for sid in (*REQUEST_STEP_IDS, *COMPLAINT_STEP_IDS):
+                act = catalog.activities.get(sid)
+                if act is None:
+                    continue
+                from_catalog[sid] = act.standard_s
+                if act.origin != packaged:  # the court's own wording of the step
+                    self.texts[sid] = (act.aktifitas, act.output)
+        self.standards = {**DEFAULT_STANDARDS, **from_catalog, **(standards or {})}
 
     # -- writing ------------------------------------------------------------------------------
     def _write(
@@ -500,10 +524,7 @@ class Ledger:
     def _build_request(self, recs: list[Record], now: dt.datetime) -> ServiceRequest:
         first = recs[0]
         head = first.output["ledger"]
-        steps = [
-            Step(sid, title, output, standard_s=self.standards.get(sid))
-            for sid, title, output, _ in REQUEST_STEPS
-        ]
+        steps = [Step(sid, *self.texts[sid], standard_s=self.standards.get(sid)) for sid in REQUEST_STEP_IDS]
         by_id = {s.step: i for i, s in enumerate(steps)}
         priority = ""
         for rec in recs:
@@ -548,7 +569,7 @@ class Ledger:
     ) -> Complaint:
         first = recs[0]
         head = first.output["ledger"]
-        templates = {sid: Step(sid, title, output) for sid, title, output in COMPLAINT_STEPS}
+        templates = {sid: Step(sid, *self.texts[sid]) for sid in COMPLAINT_STEP_IDS}
         steps = [self._step_from(r, templates[r.activity_id]) for r in recs]
         return Complaint(
             complaint_id=head["complaint_id"],
@@ -558,6 +579,7 @@ class Ledger:
             steps=steps,
             incidents=[incidents[i] for i in head.get("incidents", []) if i in incidents],
             now=now,
+            report_standard_s=self.standards.get("SIPP-5"),
         )
 
     def get_complaint(self, complaint_id: str, now: dt.datetime | None = None) -> Complaint:

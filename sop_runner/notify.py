@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,7 @@ from typing import Any
 import yaml
 
 from sop_runner.catalog import Catalog
+from sop_runner.due import DueItem, compute_due
 from sop_runner.records import Record, RecordStore, iso, parse_iso, utcnow
 
 EVENTS = ("failed_run", "high_finding", "overdue")
@@ -114,41 +115,41 @@ def messages_for_records(records: Iterable[Record], events: Iterable[str] = EVEN
     return out
 
 
-def overdue_messages(store: RecordStore, catalog: Catalog, now: dt.datetime) -> list[Message]:
-    """Return one message per scheduled, runnable activity whose last due time passed (plus
-    its grace) without a successful or partial record since the due time before it."""
-    from dateutil.rrule import rrulestr
+def overdue_items(items: Iterable[DueItem]) -> list[DueItem]:
+    """Given due items, return the first overdue item of each runnable activity (the ones a
+    notification announces)."""
+    out: list[DueItem] = []
+    seen: set[str] = set()
+    for item in items:
+        if item.state == "overdue" and item.runnable and item.activity_id not in seen:
+            seen.add(item.activity_id)
+            out.append(item)
+    return out
 
-    last = store.last_host_runs()
-    out = []
-    for act in catalog.activities.values():
-        rule_text = catalog.rrule(act)
-        if not rule_text or not act.runnable:
-            continue
-        anchor = (
-            (now - dt.timedelta(days=62))
-            .astimezone(catalog.tz)
-            .replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-        )
-        rule = rrulestr(rule_text, dtstart=anchor)
-        grace = dt.timedelta(seconds=act.grace_s or 0)
-        due = rule.before(now - grace, inc=True)  # type: ignore[union-attr]
-        if due is None:
-            continue
-        prev = rule.before(due) or anchor  # type: ignore[union-attr]
-        window_start = due - (due - prev) / 2
-        done = last.get((act.id, ""))
-        if done and done[1] in ("successful", "partial") and parse_iso(done[0]) >= window_start:
-            continue
-        stamp = due.strftime("%Y-%m-%d %H:%M %Z")
+
+def overdue_messages(
+    store: RecordStore,
+    catalog: Catalog,
+    now: dt.datetime,
+    groups: Mapping[str, Sequence[str]] | None = None,
+) -> list[Message]:
+    """Return one message per scheduled, runnable activity that ``sop due`` calls overdue at
+    ``now`` (the same function decides: :func:`sop_runner.due.compute_due`), keyed by its
+    slot so each slot is announced once. ``groups`` are the inventory's hosts per group (None:
+    each activity judged on its records as a whole)."""
+    out: list[Message] = []
+    for item in overdue_items(compute_due(catalog, store, groups, now)):
+        act = catalog.activities[item.activity_id]
+        slot = parse_iso(item.slot) if item.slot else now
+        stamp = slot.astimezone(catalog.tz).strftime("%Y-%m-%d %H:%M %Z")
+        last = f" (terakhir: {item.last_run[:16]} {item.last_status})" if item.last_run else " (belum pernah)"
         out.append(
             Message(
                 "overdue",
                 f"{act.id} terlambat (overdue)",
-                f"{act.id} {act.aktifitas}: jadwal {stamp} belum terlaksana"
-                + (f" (terakhir: {done[0][:16]} {done[1]})" if done else " (belum pernah)"),
+                f"{act.id} {act.aktifitas}: jadwal {stamp} belum terlaksana{last}",
                 "warning",
-                f"overdue:{act.id}:{iso(due)}",
+                f"overdue:{act.id}:{item.slot}",
             )
         )
     return out
@@ -196,6 +197,7 @@ def notify_since_last(
     now: dt.datetime | None = None,
     dry_run: bool = False,
     echo: Callable[[str], Any] | None = None,
+    groups: Mapping[str, Sequence[str]] | None = None,
 ) -> int:
     """Send messages for records appended since the previous call and for overdue activities
     not yet announced; return how many messages were sent (or prepared when ``dry_run``)."""
@@ -207,7 +209,7 @@ def notify_since_last(
     new = [r for r in store.iter_records() if r.seq > last_seq]
     msgs = messages_for_records(new, cfg.events)
     if "overdue" in cfg.events:
-        msgs += [m for m in overdue_messages(store, catalog, now) if m.key not in announced]
+        msgs += [m for m in overdue_messages(store, catalog, now, groups) if m.key not in announced]
     if echo:
         for m in msgs:
             echo(f"{m.event}: {m.title} — {m.body}")
@@ -225,7 +227,12 @@ def notify_since_last(
     return sent
 
 
-def notify_if_configured(store: RecordStore, catalog: Catalog, inventory_dir: Path) -> str | None:
+def notify_if_configured(
+    store: RecordStore,
+    catalog: Catalog,
+    inventory_dir: Path,
+    groups: Mapping[str, Sequence[str]] | None = None,
+) -> str | None:
     """For the runner after a run or tick: when ``<inventory_dir>/notify.yml`` exists, send what
     is new and return a one-line status ("3 notification(s) sent" or the delivery problem);
     return None when notifications are not configured. Never raises for a delivery problem, so a
@@ -234,7 +241,7 @@ def notify_if_configured(store: RecordStore, catalog: Catalog, inventory_dir: Pa
     if not path.is_file():
         return None
     try:
-        sent = notify_since_last(store, catalog, NotifyConfig.load(path))
+        sent = notify_since_last(store, catalog, NotifyConfig.load(path), groups=groups)
     except NotifyError as exc:
         return f"notifications not sent: {exc}"
     return f"{sent} notification(s) sent"

@@ -26,7 +26,7 @@ from typing import Any
 from sop_runner.catalog import Activity, Catalog, CatalogError
 from sop_runner.config import Config
 from sop_runner.eventrecords import Scrubber
-from sop_runner.inventory import load_groups
+from sop_runner.inventory import REQUIRED_VARS, check_required_vars, load_groups
 from sop_runner.records import Record, RecordStore
 from sop_runner.secrets import vault_values_with_password
 
@@ -139,6 +139,19 @@ def preflight(cfg: Config) -> Scrubber:
     return Scrubber(vault_values_with_password(dirs, vault_file))
 
 
+def check_inventory(cfg: Config, catalog: Catalog, planned: list[PlannedRun]) -> None:
+    """Before any run: check the inventory variables the planned activities' roles need
+    (:data:`sop_runner.inventory.REQUIRED_VARS`) on every host they will run on. Raise
+    InventoryError naming host and variable otherwise."""
+    for run in planned:
+        needs = []
+        for activity_id in run.activities:
+            act = catalog.activities[activity_id]
+            names = REQUIRED_VARS.get(act.playbook or "", ())
+            needs.append((activity_id, act.targets, names))
+        check_required_vars(cfg.inventory, needs, run.limit, vault_password_file(cfg))
+
+
 def _child_env(cfg: Config, run_id: str, trigger: str) -> dict[str, str]:
     bindir = str(Path(sys.executable).parent)
     return {
@@ -197,9 +210,13 @@ def run_playbook(
 ) -> RunResult:
     """Run one planned playbook with ansible-runner and return what was recorded.
 
-    The caller has run :func:`preflight`. The ``sop_records`` callback writes the records; if
-    ansible-playbook ended without reaching its stats (a crash), the run is recorded as
-    interrupted. ansible-runner's artifacts are kept compressed in the store.
+    The caller has run :func:`preflight`. The run's lifecycle has one owner, the ``sop_records``
+    callback, as under plain ansible-playbook or AWX: it registers the activities it starts,
+    writes the records and marks the run finished. This function only registers the planned
+    activities first (so a crash before the first play is still recorded) and, when
+    ansible-playbook has exited, reads the run's state from the store: a run not marked finished
+    gets an *interrupted* record for each activity without one. ansible-runner's artifacts are
+    kept compressed in the store.
     """
     import ansible_runner
 
@@ -251,16 +268,17 @@ def run_playbook(
         artifacts = _keep_artifacts(store, work / "artifacts" / "run", scrub)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    records = store.list_records(run_id=run_id)
+    # The callback owns the run's end: it marks the run finished after writing its records.
+    # Anything else (a crash, a signal, a callback that never loaded) ended it unfinished.
+    store.set_run_artifacts(run_id, artifacts)
+    os.close(lock_fd)
+    run = store.get_run(run_id)
     error = ""
-    if records or rc == 0:
-        store.end_run(run_id, lock_fd=lock_fd, artifacts=artifacts)
+    if run is not None and run.state == "finished":
+        records = store.list_records(run_id=run_id)
     else:
-        # ansible-playbook died before its stats (crash, signal): record the attempt
-        store.set_run_artifacts(run_id, artifacts)
-        os.close(lock_fd)
         error = f"ansible-playbook {planned.playbook} ended ({status}, rc {rc}) before writing its records"
-        records = store.interrupt_run(run_id, note=error)
+        records = [*store.list_records(run_id=run_id), *store.interrupt_run(run_id, note=error)]
     store.close()
     return RunResult(run_id, planned.playbook, planned.activities, status, rc, records, artifacts, error)
 

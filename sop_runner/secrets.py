@@ -207,15 +207,23 @@ def _SafeVaultLoader(password: bytes, where: str) -> Any:  # noqa: N802 - a clas
     return _L
 
 
-def make_loader(vault_password_file: Path | None) -> Any:
-    """Return an Ansible DataLoader with the vault secret from ``vault_password_file`` (if any)."""
+def make_loader(vault_password_file: Path | None, *, initialize_context: bool = True) -> Any:
+    """Return an Ansible DataLoader with the vault secret from ``vault_password_file`` (if any).
+
+    Ansible keeps one process-wide vault context (for inline ``!vault`` values) and refuses to
+    set it twice; ``initialize_context=False`` leaves it alone: vault files still decrypt, inline
+    values stay encrypted."""
     from ansible.cli import CLI
     from ansible.parsing.dataloader import DataLoader
 
     loader = DataLoader()
     if vault_password_file:
         secrets = CLI.setup_vault_secrets(
-            loader, vault_ids=[], vault_password_files=[str(vault_password_file)], ask_vault_pass=False
+            loader,
+            vault_ids=[],
+            vault_password_files=[str(vault_password_file)],
+            ask_vault_pass=False,
+            initialize_context=initialize_context,
         )
         loader.set_vault_secrets(secrets)
     return loader

@@ -300,12 +300,13 @@ def verify_against(
             root, k = tree.result()
     else:
         chain = store.verify()
-        root, k = _prefix_root(store, cp.size) if chain.ok else (None, 0)
-    if not chain.ok:
+        root, k = _prefix_root(store, cp.size)
+    if not chain.ok and chain.first_bad_seq is not None:
         return Verdict(False, chain.count, cp.size, chain.problem, chain.first_bad_seq)
+    # the chain links hold (or only derived state disagrees): the checkpoint names the record
     n = chain.count
     if n >= cp.size and k == cp.size and root == cp.root:
-        return Verdict(True, n, cp.size)
+        return Verdict(True, n, cp.size) if chain.ok else Verdict(False, n, cp.size, chain.problem)
     saved = _LeafFile(evidence_dir(store) / LEAVES)
     old = saved.read(0, cp.size) if saved.size() >= cp.size else []
     if (len(old) != cp.size or root_of(old) != cp.root) and elsewhere is not None:

@@ -20,6 +20,7 @@ from click.exceptions import Exit
 
 from sop_runner.catalog import Catalog, CatalogError, load_catalog
 from sop_runner.config import Config, ConfigError, load_config
+from sop_runner.inventory import InventoryError
 from sop_runner.ledger import Complaint, Ledger, LedgerError, ServiceRequest
 from sop_runner.notify import NotifyError
 from sop_runner.records import RecordStore, RecordStoreError, utcnow
@@ -50,7 +51,15 @@ complaint_app = _OrderedGroup(
     no_args_is_help=True,
 )
 
-USER_ERRORS = (ReportError, LedgerError, RecordStoreError, CatalogError, ConfigError, NotifyError)
+USER_ERRORS = (
+    ReportError,
+    LedgerError,
+    RecordStoreError,
+    CatalogError,
+    ConfigError,
+    NotifyError,
+    InventoryError,
+)
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -100,8 +109,18 @@ def _config(records: Path | None, inventory: Path | None, operator: str | None =
     return load_config(records=records, inventory=inventory, operator=operator)
 
 
-def _catalog(cfg: Config) -> Catalog:
-    return load_catalog(cfg.catalog, cache_dir=cfg.records.parent)
+def _catalog(cfg: Config, *, write: bool = True) -> Catalog:
+    return load_catalog(cfg.catalog, cache_dir=cfg.records.parent, write_cache=write)
+
+
+def _groups(cfg: Config) -> dict[str, list[str]] | None:
+    """The inventory's hosts per group, so reports judge slots per host as ``sop due`` does;
+    None when the configured inventory does not exist (slots judged per activity)."""
+    from sop_runner.inventory import load_groups
+
+    if not cfg.inventory.exists():
+        return None
+    return load_groups(cfg.inventory, cache_dir=cfg.records.parent, write_cache=False)
 
 
 def _court(cfg: Config, court_file: Path | None) -> CourtInfo:
@@ -168,6 +187,7 @@ def monthly_cmd(
             )
         started = utcnow()
         catalog = _catalog(cfg)
+        groups = _groups(cfg)
         with _store(cfg, readonly=not record) as store:
             paths, covers = build_monthly_report(
                 store,
@@ -176,6 +196,7 @@ def monthly_cmd(
                 _court(cfg, court_file),
                 out or cfg.records.parent / "reports",
                 pdf=pdf,
+                groups=groups,
             )
             if record:
                 summary = (
@@ -262,8 +283,10 @@ def notify_cmd(config_file: Path | None, dry_run: bool, records: Path | None, in
         if not path.is_file():
             raise ReportError(f"no notification config {path}: create it (urls: [...]) or give --config")
         ncfg = NotifyConfig.load(path)
+        catalog = _catalog(cfg)
+        groups = _groups(cfg)
         with _store(cfg, readonly=False) as store:
-            return notify_since_last(store, _catalog(cfg), ncfg, dry_run=dry_run, echo=click.echo)
+            return notify_since_last(store, catalog, ncfg, dry_run=dry_run, echo=click.echo, groups=groups)
 
     click.echo(f"{_guard(run)} notification(s) {'prepared' if dry_run else 'sent'}")
 
@@ -311,9 +334,10 @@ def request_new(
 
     def run() -> tuple[ServiceRequest, str]:
         cfg = _config(records, inventory, operator)
-        tz = _catalog(cfg).timezone
+        catalog = _catalog(cfg)
+        tz = catalog.timezone
         with _store(cfg, readonly=False) as store:
-            req = Ledger(store).receive_request(
+            req = Ledger(store, catalog=catalog).receive_request(
                 title,
                 requester=requester,
                 unit=unit,
@@ -350,9 +374,10 @@ def request_step(
 
     def run() -> tuple[ServiceRequest, str]:
         cfg = _config(records, inventory, operator)
-        tz = _catalog(cfg).timezone
+        catalog = _catalog(cfg)
+        tz = catalog.timezone
         with _store(cfg, readonly=False) as store:
-            req = Ledger(store).request_step(
+            req = Ledger(store, catalog=catalog).request_step(
                 request_id,
                 step,
                 operator=cfg.operator,
@@ -376,11 +401,10 @@ def request_list(open_only: bool, records: Path | None, inventory: Path | None) 
 
     def run() -> tuple[list[ServiceRequest], str]:
         cfg = _config(records, inventory)
-        tz = _catalog(cfg).timezone
-        if not cfg.records.exists():
-            return [], tz
-        with _store(cfg, readonly=True) as store:
-            return Ledger(store).requests(), tz
+        with _store(cfg, readonly=True) as store:  # a missing store is named, never created
+            catalog = _catalog(cfg, write=False)
+            tz = catalog.timezone
+            return Ledger(store, catalog=catalog).requests(), tz
 
     reqs, tz = _guard(run)
     shown = [r for r in reqs if not (open_only and r.complete)]
@@ -433,9 +457,10 @@ def complaint_new(
 
     def run() -> tuple[Complaint, str]:
         cfg = _config(records, inventory, operator)
-        tz = _catalog(cfg).timezone
+        catalog = _catalog(cfg)
+        tz = catalog.timezone
         with _store(cfg, readonly=False) as store:
-            c = Ledger(store).receive_complaint(
+            c = Ledger(store, catalog=catalog).receive_complaint(
                 description,
                 reporter=reporter,
                 operator=cfg.operator,
@@ -469,9 +494,10 @@ def complaint_step(
 
     def run() -> tuple[Complaint, str]:
         cfg = _config(records, inventory, operator)
-        tz = _catalog(cfg).timezone
+        catalog = _catalog(cfg)
+        tz = catalog.timezone
         with _store(cfg, readonly=False) as store:
-            c = Ledger(store).complaint_step(
+            c = Ledger(store, catalog=catalog).complaint_step(
                 complaint_id,
                 step,
                 operator=cfg.operator,
@@ -494,11 +520,10 @@ def complaint_list(open_only: bool, records: Path | None, inventory: Path | None
 
     def run() -> tuple[list[Complaint], str]:
         cfg = _config(records, inventory)
-        tz = _catalog(cfg).timezone
-        if not cfg.records.exists():
-            return [], tz
-        with _store(cfg, readonly=True) as store:
-            return Ledger(store).complaints(), tz
+        with _store(cfg, readonly=True) as store:  # a missing store is named, never created
+            catalog = _catalog(cfg, write=False)
+            tz = catalog.timezone
+            return Ledger(store, catalog=catalog).complaints(), tz
 
     items, tz = _guard(run)
     shown = [c for c in items if not (open_only and not c.open)]

@@ -6,24 +6,23 @@ in the court's time zone (the catalog's ``timezone``); the store keeps UTC.
 
 Reading the month: for every catalog activity with a schedule, each due time (RRULE
 occurrence) before the report's cut-off (end of month, or now for the running month) is a
-*slot*; a slot is done when a successful or partial, non-check-mode record of that activity
-starts within half a period of it (±30 min for hourly, ±12 h for daily, ±15 days for day 30).
-An activity *memenuhi* its Mutu Baku when no slot was missed and no record exceeded the SOP's
-"Waktu" standard; a missed latest slot makes it *overdue*.
+*slot*, and its state comes from :func:`sop_runner.slots.slot_state`, the function ``sop due``
+uses too: a day-standard slot (daily, day 30) is done by a run any time on its day, an hourly
+one by a run in its hour. An activity *memenuhi* its Mutu Baku when no slot was missed and no
+record exceeded the SOP's "Waktu" standard; it is *overdue* when ``sop due`` says so at the
+report's cut-off.
 """
 
 from __future__ import annotations
 
-import bisect
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from dateutil.rrule import rrulestr
-
 from sop_runner.catalog import Activity, Catalog
+from sop_runner.due import store_runs
 from sop_runner.evidence.report import ReportCheckpoint, report_checkpoint
 from sop_runner.ledger import Complaint, Ledger, ServiceRequest
 from sop_runner.records import MEMENUHI, TIDAK_MEMENUHI, Incident, Record, RecordStore, iso, parse_iso, utcnow
@@ -31,6 +30,18 @@ from sop_runner.reports import charts
 from sop_runner.reports.court import CourtInfo
 from sop_runner.reports.errors import ReportError
 from sop_runner.reports.render import render
+from sop_runner.slots import (
+    DONE,
+    DUE,
+    FAILED,
+    OVERDUE,
+    UPCOMING,
+    Run,
+    Runs,
+    Schedule,
+    scope_state,
+    slot_state,
+)
 
 DONE_STATUSES = ("successful", "partial")
 SECTION_ACTIVITIES = {
@@ -218,16 +229,23 @@ def parse_month(text: str) -> tuple[int, int]:
     return year, month
 
 
-def _slots(rule_text: str, start: dt.datetime, end: dt.datetime, tz: ZoneInfo) -> list[dt.datetime]:
-    """Return the due times of a rule in [start - one period, end + one period) (local time)."""
-    first = start - dt.timedelta(days=62)  # reaches the previous day-30 slot, cheap for hourly
-    anchor = dt.datetime(first.year, first.month, 1, tzinfo=tz)
-    rule = rrulestr(rule_text, dtstart=anchor)
-    before = rule.before(start)
-    after_end = rule.after(end, inc=True)
-    lo = before or start
-    hi = after_end or end
-    return list(rule.between(lo, hi, inc=True))  # type: ignore[union-attr]
+def month_slot_states(
+    act: Activity,
+    schedule: Schedule,
+    slots: list[dt.datetime],
+    hosts: list[str] | None,
+    runs: Runs,
+    now: dt.datetime,
+) -> list[tuple[dt.datetime, str]]:
+    """Given an activity's slots in the month, the hosts of its scopes (None: as a whole), its
+    runs and the time of the report, return each slot with its state from
+    :func:`sop_runner.slots.slot_state`: done and failed count as carried out, not met and
+    overdue as missed, due and upcoming are not counted yet."""
+    following: list[dt.datetime | None] = [*slots[1:], None]
+    return [
+        (s, slot_state(act, schedule, s, hosts, runs, now, nxt).state)
+        for s, nxt in zip(slots, following, strict=True)
+    ]
 
 
 def _num(value: Any) -> float | None:
@@ -286,9 +304,17 @@ def _sipp_available(rec: Record) -> bool:
 
 class _Collector:
     def __init__(
-        self, store: RecordStore, catalog: Catalog, court: CourtInfo, year: int, month: int, now: dt.datetime
+        self,
+        store: RecordStore,
+        catalog: Catalog,
+        court: CourtInfo,
+        year: int,
+        month: int,
+        now: dt.datetime,
+        groups: Mapping[str, Sequence[str]] | None = None,
     ) -> None:
         self.store = store
+        self.groups = groups
         self.catalog = catalog
         self.court = court
         self.tz_name = court.tz or catalog.timezone
@@ -341,7 +367,7 @@ class _Collector:
             row.last_summary = recs[-1].summary
         rule = self.catalog.rrule(act) if act.enabled else None
         if rule and act.produced_by != "report":
-            self._slot_check(row, recs, rule, act)
+            self._slot_check(row, rule, act)
         elif act.produced_by == "report":
             row.note = (
                 "disusun dari catatan oleh laporan ini" if act.id in ("C.6", "C.7", "SIPP-5", "F.5") else ""
@@ -357,43 +383,55 @@ class _Collector:
             row.note = "lihat bagian 9 / 10"
         return row
 
-    def _slot_check(self, row: ActivityRow, recs: list[Record], rule: str, act: Activity) -> None:
-        slots = _slots(rule, self.start, self.end, self.tz)
-        good = sorted(parse_iso(r.started_at) for r in recs if r.status in DONE_STATUSES)
-        tried = sorted(parse_iso(r.started_at) for r in recs if r.status not in DONE_STATUSES)
-        # Records just outside the month may satisfy a slot at its edge (half a period).
-        edge = [
-            parse_iso(r.started_at)
-            for r in self.store.iter_records(
-                activity_id=act.id,
-                since=iso(slots[0]) if slots else self.since,
-                until=iso(slots[-1]) if slots else self.until,
-                include_check=False,
-            )
-            if r.status in DONE_STATUSES and not self.since <= r.started_at < self.until
+    def _slot_check(self, row: ActivityRow, rule: str, act: Activity) -> None:
+        """Count the month's slots by their state; the windows reach past the month's edges, so
+        the runs around them are read from the store."""
+        schedule = Schedule(rule, self.tz)
+        slots = [
+            s
+            for s in schedule.between(self.start - dt.timedelta(microseconds=1), self.end)
+            if self.slots_from <= s < self.end and s <= self.cutoff
         ]
-        times = sorted(good + edge)
-        grace = dt.timedelta(seconds=act.grace_s or 0)
-        for i, slot in enumerate(slots):
-            if not self.slots_from <= slot < self.end or slot > self.cutoff:
-                continue
-            lo = slot - (slot - slots[i - 1]) / 2 if i > 0 else slot
-            hi = slot + (slots[i + 1] - slot) / 2 if i + 1 < len(slots) else slot + grace
-            hi = max(hi, slot + grace)
-            row.scheduled += 1
-            j = bisect.bisect_left(times, lo)
-            k = bisect.bisect_left(tried, lo)
-            if j < len(times) and times[j] < hi:
-                row.done_slots += 1
-            elif k < len(tried) and tried[k] < hi:
-                row.failed_slots.append(slot)  # carried out, but it failed
-            elif hi <= self.now:
-                row.missed.append(slot)
-            else:
-                row.scheduled -= 1  # its window is still open: not yet due
-        if row.missed:
-            last_due = max(s for s in slots if s <= self.cutoff and s >= self.start)
-            row.overdue = last_due in row.missed
+        hosts = self.scope_hosts(act)
+        if hosts is not None and not hosts:
+            return  # no host of its scope in the inventory: nothing was due (sop due: no hosts)
+        if slots:
+            lo = schedule.opens(slots[0])
+            hi = schedule.window(slots[-1])[1]
+            runs = Runs(
+                Run.from_record(r)
+                for r in self.store.iter_records(
+                    activity_id=act.id, since=iso(lo), until=iso(hi) if hi else None, include_check=False
+                )
+            )
+            for slot, state in month_slot_states(act, schedule, slots, hosts, runs, self.now):
+                if state in (DUE, UPCOMING):
+                    continue  # its window is still open: not yet due
+                row.scheduled += 1
+                if state == DONE:
+                    row.done_slots += 1
+                elif state == FAILED:
+                    row.failed_slots.append(slot)  # carried out, but it failed
+                else:
+                    row.missed.append(slot)
+        # overdue: what `sop due` says at the cut-off
+        at = min(self.cutoff, self.now)
+        upto = store_runs(self.store, act, schedule, set(hosts) if hosts is not None else None, at)
+        states = [scope_state(act, schedule, h, upto, at).state for h in self.scopes(act)]
+        row.overdue = OVERDUE in states
+
+    def scopes(self, act: Activity) -> list[list[str] | None]:
+        """The host lists of the activity's scopes (None: judged as a whole)."""
+        if self.groups is None or not act.targets:
+            return [None]
+        return [list(self.groups.get(g, [])) for g in act.targets]
+
+    def scope_hosts(self, act: Activity) -> list[str] | None:
+        """All hosts of the activity's scopes (None: judged as a whole)."""
+        scopes = self.scopes(act)
+        if any(s is None for s in scopes):
+            return None
+        return sorted({h for s in scopes for h in s or []})
 
     def availability(self) -> list[DayAvailability]:
         days: dict[int, DayAvailability] = {}
@@ -515,17 +553,20 @@ def collect_monthly(
     *,
     court: CourtInfo | None = None,
     now: dt.datetime | None = None,
+    groups: Mapping[str, Sequence[str]] | None = None,
 ) -> MonthlyReport:
     """Given the store, the catalog and a month, return the MonthlyReport data.
 
+    ``groups`` are the inventory's hosts per group: each slot is judged per host of the
+    activity's scope, as ``sop due`` does (None: on the activity's records as a whole).
     Raise ReportError for a month that has not started or a store without any record up to
     the end of the month.
     """
     court = court or CourtInfo()
     now = now or utcnow()
-    col = _Collector(store, catalog, court, year, month, now)
+    col = _Collector(store, catalog, court, year, month, now, groups)
     activities = [col.activity_row(a) for a in catalog.activities.values()]
-    ledger = Ledger(store, {a.id: a.standard_s for a in catalog.activities.values() if a.id[:1] == "B"})
+    ledger = Ledger(store, catalog=catalog)
     requests = [
         r
         for r in ledger.requests(now=col.cutoff)

@@ -339,8 +339,7 @@ def bench_due(keep: Path | None = None) -> None:
 
         store = RecordStore(path, readonly=True)
         t = time.perf_counter()
-        last = store.last_host_runs()
-        compute_due(cat, last, groups, datetime(2026, 11, 21, 2, 0, tzinfo=UTC))
+        compute_due(cat, store, groups, datetime(2026, 11, 21, 2, 0, tzinfo=UTC))
         print(f"[due] in-process (store read + compute): {time.perf_counter() - t:.3f} s")
 
 

@@ -115,7 +115,7 @@ def measure(courts: int, catalog: Catalog, work: Path) -> dict[str, float]:
     t_verify, result = _timed(store.verify)
     assert result.ok
     at = DAY + dt.timedelta(days=1)
-    t_due, items = _timed(lambda: compute_due(catalog, store.last_host_runs(), groups, at))
+    t_due, items = _timed(lambda: compute_due(catalog, store, groups, at))
     assert items
     court = CourtInfo()
     t_report, _ = _timed(

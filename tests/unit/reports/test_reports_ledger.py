@@ -190,3 +190,27 @@ def test_complaint_reported_late_is_overdue(store: RecordStore) -> None:
         ledger.receive_complaint("x", reporter="y", operator="op", incident_ids=[42])
     with pytest.raises(LedgerError, match="who complains"):
         ledger.receive_complaint("x", reporter=" ", operator="op")
+
+
+def test_texts_and_standards_come_from_the_catalog_with_the_court_override(
+    store: RecordStore, tmp_path: Path
+) -> None:
+    from sop_runner.catalog import load_catalog
+
+    override = tmp_path / "sop_catalog.yml"
+    override.write_text(
+        "activities:\n"
+        "  - id: B.5\n"
+        '    aktifitas: "Memberikan solusi (disposisi Sekretaris)"\n'
+        '    waktu: "2 hari"\n'
+        "  - id: SIPP-5\n"
+        '    waktu: "30 menit"\n'
+    )
+    ledger = Ledger(store, catalog=load_catalog([override]))
+    req = ledger.get_request(walk(ledger, late_step="B.5"))  # 26 h: within this court's 2 hari
+    b5 = req.steps[4]
+    assert b5.title == "Memberikan solusi (disposisi Sekretaris)" and b5.standard_s == 2 * 86400
+    assert b5.verdict == "memenuhi" and not req.late_steps
+    c = ledger.receive_complaint("Login gagal", reporter="JSP", operator="op", at=T0, incident_ids=[])
+    assert ledger.get_complaint(c.complaint_id, now=T0 + dt.timedelta(minutes=20)).overdue is False
+    assert ledger.get_complaint(c.complaint_id, now=T0 + dt.timedelta(minutes=31)).overdue is True

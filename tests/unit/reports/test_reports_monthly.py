@@ -271,3 +271,18 @@ def test_latest_state_per_host_in_each_section(report: MonthlyReport) -> None:
         "Akses SIPP tersedia: ya"
     ]
     assert "Kondisi terakhir" in render_monthly_html(report)
+
+
+def test_slots_judged_per_host_like_sop_due(store: RecordStore, catalog: Catalog) -> None:
+    """With the inventory's groups, each slot is judged per host of the scope (as `sop due`
+    does); a scope with no host in the inventory has no slot to meet."""
+    groups = {"sipp_servers": ["sipp"], "web_servers": ["web"]}
+    report = collect_monthly(store, catalog, 2026, 10, court=COURT, now=NOW, groups=groups)
+    sipp2 = row(report, "SIPP-2")
+    assert sipp2.scheduled == 31 and sipp2.done_slots == 30 and [m.day for m in sipp2.missed] == [20]
+    assert row(report, "C.2").scheduled == 0 and not row(report, "C.2").overdue  # no network hosts
+    # a second SIPP server that never ran: every slot of SIPP-2 missed on it
+    report = collect_monthly(
+        store, catalog, 2026, 10, court=COURT, now=NOW, groups={**groups, "sipp_servers": ["sipp", "sipp2"]}
+    )
+    assert row(report, "SIPP-2").done_slots == 0 and len(row(report, "SIPP-2").missed) == 31

@@ -146,13 +146,17 @@ def test_overdue_activities_are_announced_once_per_due_time(
     add(store, "SIPP-1", dt.datetime(2026, 11, 21, 10, 5, tzinfo=WIB), "successful", [])
     ids = {m.title.split()[0] for m in overdue_messages(store, catalog, now)}
     assert "SIPP-1" not in ids  # checked this hour
-    assert {"SIPP-2", "F.1", "C.2", "D.7"} <= ids  # never ran
+    assert {"SIPP-2", "C.2", "D.7"} <= ids  # never ran, past their deadline
+    # F.1's standard is the day (1 hari): not run yet today is due, not overdue, like `sop due`
+    assert "F.1" not in ids
     cfg = NotifyConfig(urls=(hook.url,), events=("overdue",))
     sent = notify_since_last(store, catalog, cfg, now=now)
     assert sent == len(ids) and len(hook.received) == sent
     assert notify_since_last(store, catalog, cfg, now=now) == 0
-    # an hour later SIPP-1 is due again and was not run → announced
-    later = now + dt.timedelta(hours=1)
+    # an hour later SIPP-1 is due again (its 1-jam standard not yet passed): nothing new
+    assert notify_since_last(store, catalog, cfg, now=now + dt.timedelta(hours=1)) == 0
+    # two hours later the 11:05 check was missed → overdue → announced
+    later = now + dt.timedelta(hours=2)
     assert notify_since_last(store, catalog, cfg, now=later) == 1
     assert hook.received[-1]["title"] == "SIPP-1 terlambat (overdue)"
 

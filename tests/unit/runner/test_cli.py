@@ -162,7 +162,9 @@ def test_ctrl_c_exits_130(monkeypatch: pytest.MonkeyPatch, capsys: pytest.Captur
     def interrupted(**_: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(cli, "load_config", interrupted)
+    from sop_runner.commands import common
+
+    monkeypatch.setattr(common, "load_config", interrupted)
     code, _, _ = sop(monkeypatch, capsys, "config")
     assert code == 130
 

@@ -1,0 +1,1 @@
+"""The ``sop`` commands, one module per command group; :mod:`sop_runner.cli` assembles them."""
