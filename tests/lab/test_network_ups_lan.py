@@ -19,7 +19,8 @@ def ups_state(state: str) -> None:
     expected = {"OL": "OL", "OB": "OB DISCHRG", "OB LB": "OB DISCHRG LB", "RB": "OL RB"}[state]
     podman = ["podman", "exec", "courtlab-sipp"]
     subprocess.run([*podman, "court-lab-ups", state], check=True, capture_output=True, env=env(), timeout=60)
-    deadline = time.time() + 60
+    # dummy-ups re-reads its file on its own poll interval; on a busy 2-core run that took > 60 s
+    deadline = time.time() + 180
     status = ""
     while time.time() < deadline:
         status = subprocess.run(
