@@ -206,7 +206,7 @@ def _wait_for(pred, timeout: float = 60.0) -> None:  # type: ignore[no-untyped-d
 
 def test_kill_9_mid_run_then_next_start_marks_interrupted(court_ok: Court) -> None:
     c = court_ok
-    proc = c.popen_sop("run", "SIPP-1", extra_env={"TEST_SLEEP": "30"})
+    proc = c.popen_sop("run", "SIPP-1", extra_env={"TEST_SLEEP": "10"})
 
     def sleeping_task_started() -> bool:
         if not c.records.exists():

@@ -1,0 +1,16 @@
+"""Test-run wide settings.
+
+Under pytest-xdist (``./court test`` runs ``pytest -n 2 --dist loadgroup``) every test marked
+``lab`` goes to one worker, in collection order: the lab tests share one court lab and change its
+state one after another, while the unit tests run on the other worker beside them.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.get_closest_marker("lab"):
+            item.add_marker(pytest.mark.xdist_group("lab"))
