@@ -2,7 +2,8 @@
 
 Under pytest-xdist (``./court test`` runs ``pytest -n 2 --dist loadgroup``) every test marked
 ``lab`` goes to one worker, in collection order: the lab tests share one court lab and change its
-state one after another, while the unit tests run on the other worker beside them.
+state one after another, while the unit tests run on the other worker beside them. Tests marked
+``runs_last`` (they change the whole lab, like the day-30 run) come after every other test.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import pytest
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    items.sort(key=lambda item: item.get_closest_marker("runs_last") is not None)  # stable
     for item in items:
         if item.get_closest_marker("lab"):
             item.add_marker(pytest.mark.xdist_group("lab"))
