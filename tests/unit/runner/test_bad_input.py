@@ -4,6 +4,8 @@ activity ids in a catalog file, and inventory variables the roles need."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 import sys
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -194,3 +196,44 @@ def test_variables_in_a_vault_file_are_read_and_the_check_repeats(tmp_path: Path
         check_required_vars(inv, needs, vault_password_file=password)
     with pytest.raises(InventoryError, match="cannot read its variables"):
         check_required_vars(inv, needs)  # no password: the vault file cannot be read
+
+
+@pytest.mark.parametrize(
+    "playbook", ["sipp_check.yml", "sipp_user_activity.yml", "sipp_backup.yml", "sipp_restore_drill.yml"]
+)
+def test_plain_ansible_playbook_refuses_a_missing_database_name(tmp_path: Path, playbook: str) -> None:
+    """Plain ansible-playbook (and an AWX job) has no `sop` pre-check: the roles' argument
+    validation refuses the run before any task touches the host, naming the variable -- there is
+    no silent fallback to a database called `sipp`."""
+    inv = _inventory(
+        tmp_path, "sipp_db_monitor_password: x\nsipp_db_backup_password: x\nsipp_restic_password: x\n"
+    )
+    (inv / "host_vars").mkdir()
+    (inv / "host_vars" / "sipp-pn.yml").write_text(
+        f"ansible_connection: local\nansible_python_interpreter: {sys.executable}\n"
+    )
+    proc = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "ansible-playbook"),
+            "-i",
+            str(inv),
+            str(REPO / "playbooks" / playbook),
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+        env={
+            **os.environ,
+            "ANSIBLE_CONFIG": str(REPO / "ansible.cfg"),
+            "SOP_RECORDS": str(tmp_path / "r.sqlite"),
+        },
+    )
+    out = proc.stdout + proc.stderr
+    assert proc.returncode != 0
+    assert "fatal: [sipp-pn]" in out and "'sipp_db_name' is undefined" in out, out[-3000:]
+    # refused at the role's argument validation, the first task: nothing of the activity ran
+    tasks = [line for line in out.split("fatal: [sipp-pn]")[0].splitlines() if line.startswith("TASK [")]
+    assert tasks and "Validating arguments against arg spec" in tasks[-1], tasks
+    assert not any(" | " in t for t in tasks), tasks
