@@ -9,6 +9,7 @@ import json
 import os
 import sqlite3
 import stat
+import subprocess
 import sys
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -55,6 +56,26 @@ def sop(
     out, err = capsys.readouterr()
     assert isinstance(exc.value.code, int)
     return exc.value.code, out, err
+
+
+def sop_without_root_powers(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str
+) -> tuple[int, str, str]:
+    """Run `sop` subject to file permissions. As root (CI, the court server) the command runs in
+    a child process without the capabilities that bypass them (CAP_DAC_OVERRIDE and
+    CAP_DAC_READ_SEARCH, dropped from the bounding set by util-linux's setpriv), so a read-only or
+    unreadable store is one for it too."""
+    if not AS_ROOT:
+        return sop(monkeypatch, capsys, *args)
+    drop = ["setpriv", "--bounding-set=-dac_override,-dac_read_search", "--"]
+    proc = subprocess.run(
+        [*drop, sys.executable, "-m", "sop_runner.cli", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    return proc.returncode, proc.stdout, proc.stderr.replace("sop_runner.cli: error:", "sop: error:")
 
 
 def _fill(path: Path) -> RecordStore:
@@ -143,7 +164,6 @@ def test_read_only_copy_works_for_every_read_command(
         copy.parent.chmod(stat.S_IRWXU)
 
 
-@pytest.mark.skipif(AS_ROOT, reason="root writes regardless of permissions")
 def test_writing_to_a_read_only_store_is_one_line_exit_2(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
@@ -153,14 +173,15 @@ def test_writing_to_a_read_only_store_is_one_line_exit_2(
         p.chmod(stat.S_IRUSR)
     path.parent.chmod(stat.S_IRUSR | stat.S_IXUSR)
     try:
-        code, out, err = sop(monkeypatch, capsys, "--records", str(path), "log", "C.5", "--note", "rapat")
+        code, out, err = sop_without_root_powers(
+            monkeypatch, capsys, "--records", str(path), "log", "C.5", "--note", "rapat"
+        )
         assert code == 2 and out == ""
         assert len(err.splitlines()) == 1 and f"record store {path}" in err, err
     finally:
         path.parent.chmod(stat.S_IRWXU)
 
 
-@pytest.mark.skipif(AS_ROOT, reason="root reads regardless of permissions")
 def test_unreadable_store_is_one_line_exit_2(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
@@ -168,7 +189,7 @@ def test_unreadable_store_is_one_line_exit_2(
     _fill(path).close()
     path.chmod(0)
     try:
-        code, _, err = sop(monkeypatch, capsys, "--records", str(path), "records", "list")
+        code, _, err = sop_without_root_powers(monkeypatch, capsys, "--records", str(path), "records", "list")
         assert code == 2 and err == f"sop: error: record store {path}: not readable (permission denied)\n"
     finally:
         path.chmod(stat.S_IRUSR | stat.S_IWUSR)
