@@ -322,9 +322,21 @@ def _strip_port(item):
     return m.group(1) if m else item
 
 
+_XFF_CACHE: dict[str, bool] = {}
+
+
 def _is_xff(value):
-    """Is this the value of an X-Forwarded-For field ("-", "unknown" or addresses)?"""
-    value = value.strip()
+    """Is this the value of an X-Forwarded-For field ("-", "unknown" or addresses)? Cached:
+    the same proxies and clients repeat."""
+    hit = _XFF_CACHE.get(value)
+    if hit is None:
+        hit = _XFF_CACHE[value] = _xff_value(value.strip())
+        if len(_XFF_CACHE) > 20000:
+            _XFF_CACHE.clear()
+    return hit
+
+
+def _xff_value(value):
     if value in ("-", "unknown"):
         return True
     if not _XFF_VALUE.fullmatch(value):
@@ -342,16 +354,9 @@ _CLIENT_CACHE_OWNER: list = [()]
 _WHEN_CACHE: dict[str, tuple[datetime, datetime]] = {}
 
 
-def _fast_record(line, m):
-    """The common line (one client, nothing after the agent, no escapes) without the general
-    path's checks; None sends the line down the general path."""
-    end = m.end()
-    if end < len(line) and line[end:].strip():
-        return None
-    pre, when_text, request, status, size, referer, agent = m.groups()
-    tokens = pre.split()
-    if len(tokens) != 3 or "\\" in request or "\\" in agent or "\\" in referer:
-        return None
+def _when(when_text):
+    """Given the log's time text, return (aware datetime, its hour in UTC), cached; None when the
+    text is no time."""
     wh = _WHEN_CACHE.get(when_text)
     if wh is None:
         when = parse_time(when_text)
@@ -360,7 +365,28 @@ def _fast_record(line, m):
         if len(_WHEN_CACHE) > 20000:
             _WHEN_CACHE.clear()
         wh = _WHEN_CACHE[when_text] = (when, utc_hour(when, when_text))
+    return wh
+
+
+def _fast_record(line, m):
+    """The common line (one client, nothing after the agent, no escapes) without the general
+    path's checks; None sends the line down the general path."""
+    end = m.end()
+    rest = len(line) - end
+    if rest and (rest > 2 or line[end:].strip()):
+        return None
+    pre, when_text, request, status, size, referer, agent = m.groups()
+    tokens = pre.split()
+    if len(tokens) != 3 or "\\" in request or "\\" in agent or "\\" in referer:
+        return None
+    wh = _WHEN_CACHE.get(when_text) or _when(when_text)
+    if wh is None:
+        return None
     rm = _REQUEST.fullmatch(request)
+    if rm is not None:
+        method, path, protocol = rm.groups()
+    else:
+        method = path = protocol = None
     user = tokens[2]
     return {
         "vhost": None,
@@ -371,9 +397,9 @@ def _fast_record(line, m):
         "hour": wh[1],
         "request": request,
         "valid_request": rm is not None,
-        "method": rm.group(1) if rm else None,
-        "path": rm.group(2) if rm else None,
-        "protocol": (rm.group(3) or "HTTP/0.9") if rm else None,
+        "method": method,
+        "path": path,
+        "protocol": (protocol or "HTTP/0.9") if rm is not None else None,
         "status": int(status) if status != "-" else 0,
         "bytes": int(size) if size != "-" else 0,
         "referer": None if referer == "-" else referer,
@@ -381,17 +407,20 @@ def _fast_record(line, m):
     }
 
 
-def parse_line(line, trusted_proxies=()):
+def parse_line(line, trusted_proxies=(), _combined=None):
     """Given one access-log line, return a dict (client, forwarded_for, time, method, path,
     protocol, status, bytes, referer, agent, valid_request, vhost, user) or None when the line is
     not an access-log line. ``trusted_proxies``: networks (ip_network) of our own public proxies."""
-    if "\x00" in line:
-        line = line[line.rfind("\x00") + 1:]
-    m = _COMBINED.match(line)
-    if m is not None:
-        fast = _fast_record(line, m)
-        if fast is not None:
-            return fast
+    if _combined is not None:  # read_records matched already and the fast path declined
+        m = _combined
+    else:
+        if "\x00" in line:
+            line = line[line.rfind("\x00") + 1:]
+        m = _COMBINED.match(line)
+        if m is not None:
+            fast = _fast_record(line, m)
+            if fast is not None:
+                return fast
     line = line.rstrip("\r\n")
     referer = agent = None
     if m:
@@ -421,9 +450,10 @@ def parse_line(line, trusted_proxies=()):
     vhost = None
     if len(hosts) >= 2 and _HOSTNAME.match(hosts[0]):
         vhost = hosts.pop(0)
-    when = parse_time(when_text)
-    if when is None:
+    wh = _when(when_text)
+    if wh is None:
         return None
+    when = wh[0]
     forwarded = None
     if tail is not None or end < len(line):
         t2 = _TAIL2.match(line, end) if tail is None else m
@@ -481,7 +511,7 @@ def parse_line(line, trusted_proxies=()):
         "forwarded_for": forwarded,
         "user": None if user == "-" else user,
         "time": when,
-        "hour": utc_hour(when, when_text),
+        "hour": wh[1],
         "request": _unescape(request),
         "valid_request": rm is not None,
         "method": method,
@@ -605,29 +635,37 @@ def read_records(paths, since=None, until=None, history_since=None, trusted_prox
             if mtime < floor:
                 continue
         stats["files"].append(path)
+        lines = parsed = 0
+        combined = _COMBINED.match
         for line in iter_lines(path, stats["problems"]):
             if "\x00" in line:
                 # a power cut left NUL bytes where lines were; what follows them is a new line
                 pieces = [p for p in line.split("\x00") if p.strip()]
                 stats["nul_runs"][path] = stats["nul_runs"].get(path, 0) + 1
-            elif not line.strip():
+            elif len(line) < 3 and not line.strip():
                 continue
             else:
                 pieces = (line,)
             for piece in pieces:
-                stats["lines"] += 1
-                rec = parse_line(piece, trusted_proxies)
+                lines += 1
+                m = combined(piece)
+                rec = _fast_record(piece, m) if m is not None else None
+                if rec is None:
+                    rec = parse_line(piece, trusted_proxies, m)
                 if rec is None:
                     stats["unparsed"] += 1
                     if len(stats["unparsed_examples"]) < 3:
                         stats["unparsed_examples"].append(piece.strip()[:200])
                     continue
-                stats["parsed"] += 1
-                if floor is not None and rec["time"] < floor:
+                parsed += 1
+                when = rec["time"]
+                if floor is not None and when < floor:
                     continue
-                if until is not None and rec["time"] > until:
+                if until is not None and when > until:
                     continue
-                yield rec, since is None or rec["time"] >= since
+                yield rec, since is None or when >= since
+        stats["lines"] += lines
+        stats["parsed"] += parsed
     yield None, stats
 
 
@@ -672,7 +710,7 @@ def classify(rec):
         _CLASSIFY_CACHE[key] = hit
     classes, probe = hit
     for field in (rec["request"], rec["agent"], rec["referer"], rec["user"], rec["forwarded_for"]):
-        if field and ("${" in field or "%24" in field or "$%7" in field):
+        if field and ("$" in field or "%24" in field):  # ${, $%7B or %24{ ... (checked below)
             if has_jndi(_decoded(field)):
                 return ("log4shell",) + classes, True
     return classes, probe
@@ -782,8 +820,9 @@ def analyze(records, options=None):
     ignore = [a.lower() for a in opt["ignore_agents"]]
     trusted = parse_networks(opt["trusted_networks"])
     trusted_cache = {}
-    per_client = Counter()
-    per_client_bytes = Counter()
+    # plain dicts, not Counters: most clients are new, and Counter's __missing__ is a Python call
+    per_client = {}
+    per_client_bytes = {}
     status_mix = Counter()
     hourly_history = Counter()
     hourly_period = Counter()
@@ -820,8 +859,8 @@ def analyze(records, options=None):
         if last is None or when > last:
             last = when
         client = rec["client"]
-        per_client[client] += 1
-        per_client_bytes[client] += rec["bytes"]
+        per_client[client] = per_client.get(client, 0) + 1
+        per_client_bytes[client] = per_client_bytes.get(client, 0) + rec["bytes"]
         status = rec["status"]
         status_mix[_STATUS_CLASS.get(status) or ("%dxx" % (status // 100) if status else "-")] += 1
         if status >= 500:
@@ -829,7 +868,7 @@ def analyze(records, options=None):
         if status == 200 and rec["method"] == "GET":
             path = rec["path"]
             pages[path.split("?", 1)[0] if "?" in path else path] += 1
-        scanner, bot = agent_kind(agent)
+        scanner, bot = _AGENT_CACHE.get(agent) or agent_kind(agent)
         if bot:
             bots[bot] += 1
         if trusted:
@@ -871,12 +910,12 @@ def analyze(records, options=None):
             "invalid_requests": invalid.get(client, 0),
             "agents": sorted(scanner_agents.get(client, [])),
             "attacks": dict(sorted(client_attacks.get(client, {}).items())),
-            "requests": per_client[client],
+            "requests": per_client.get(client, 0),
             "first": _iso(times[0]) if times else None,
             "last": _iso(times[-1]) if times else None,
         }
         suspicious.append(entry)
-        if len(times) >= opt["scanner_min_probes"] or (client in scanner_agents and per_client[client] >= opt["scanner_min_probes"]):
+        if len(times) >= opt["scanner_min_probes"] or (client in scanner_agents and per_client.get(client, 0) >= opt["scanner_min_probes"]):
             findings.append({
                 "severity": "warning",
                 "code": "web_scanner",
@@ -976,7 +1015,7 @@ def analyze(records, options=None):
         "bytes": sum(per_client_bytes.values()),
         "status_mix": dict(sorted(status_mix.items())),
         "top_clients": [{"client": c, "requests": n, "bytes": per_client_bytes[c]}
-                        for c, n in per_client.most_common(opt["top"])],
+                        for c, n in Counter(per_client).most_common(opt["top"])],
         "top_pages": [{"path": p, "hits": n} for p, n in pages.most_common(opt["top"])],
         "bots": dict(bots.most_common(opt["top"])),
         "typical_requests_per_hour": median,

@@ -110,10 +110,11 @@ def write_log(folder: Path, total: int) -> None:
     (folder / "access.log").write_text("".join(out[half:]))
 
 
-def run(folder: Path, name: str) -> tuple[int, float, dict]:
-    t = time.perf_counter()
+def run(folder: Path, name: str) -> tuple[int, float, float, dict]:
+    """Return (lines, wall seconds, CPU seconds of this process, the F.3 result)."""
+    t, cpu = time.perf_counter(), time.process_time()
     res = analyze(read_records(iter_log_files(str(folder), name)))
-    return res["lines"], time.perf_counter() - t, res
+    return res["lines"], time.perf_counter() - t, time.process_time() - cpu, res
 
 
 def main() -> int:
@@ -125,18 +126,22 @@ def main() -> int:
         t = time.perf_counter()
         write_log(folder, args.lines)
         print(f"wrote {args.lines} lines in {time.perf_counter() - t:.1f} s", flush=True)
-        lines, took, res = run(folder, "access.log")
+        lines, took, cpu, res = run(folder, "access.log")
         rate = lines / took
-        print(f"read+analyze: {lines} lines in {took:.2f} s; findings: "
+        print(f"read+analyze: {lines} lines in {took:.2f} s ({cpu:.2f} s of CPU); findings: "
               + ", ".join(sorted({f['code'] for f in res['findings']})))  # fmt: skip
         # the plain text half alone (no gzip): the parser's own rate
         (folder / "access.log.1.gz").unlink()
-        plain_lines, plain_took, _res = run(folder, "access.log")
+        plain_lines, plain_took, plain_cpu, _res = run(folder, "access.log")
     print(
         f"RESULT | F.3 access log, {lines:,} lines (half gzipped) | {rate:,.0f} lines/s | >= {GOAL:,} lines/s"
     )
     print(f"RESULT | F.3 access log, {plain_lines:,} plain lines | {plain_lines / plain_took:,.0f} lines/s | "
           f">= {GOAL:,} lines/s")  # fmt: skip
+    # on a shared machine the wall clock includes time the process waited for a core: the rate
+    # per CPU second is what F.3 itself achieves (on an idle core the two are the same)
+    print(f"RESULT | F.3 access log, {lines:,} lines, per CPU second (wall/CPU {took / cpu:.2f}) | "
+          f"{lines / cpu:,.0f} lines/s | >= {GOAL:,} lines/s")  # fmt: skip
     return 0 if rate >= GOAL else 1
 
 
