@@ -139,6 +139,10 @@ class Signer:
     def _key(self) -> Ed25519PrivateKey:
         return Ed25519PrivateKey.from_private_bytes(self.seed)
 
+    def private_key(self) -> Ed25519PrivateKey:
+        """Return the key as a ``cryptography`` object (to sign what is not a note: the PDF)."""
+        return self._key
+
     @property
     def verifier(self) -> Verifier:
         return Verifier(self.name, self.alg, _raw_public(self._key.public_key()))

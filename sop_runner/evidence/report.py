@@ -26,6 +26,8 @@ class ReportCheckpoint:
     root: str
     witness: str | None = None
     witnessed_at: datetime | None = None
+    #: the signed note itself (embedded in the signed PDF)
+    note: str = ""
 
 
 def report_checkpoint(store: RecordStore) -> ReportCheckpoint | None:
@@ -43,9 +45,12 @@ def report_checkpoint(store: RecordStore) -> ReportCheckpoint | None:
         cp, text = saved
         sig = parse_note(text).signature_by(cfg.key)
         when = datetime.fromtimestamp(cosignature_time(sig), UTC) if sig else None
-        return ReportCheckpoint(cp.origin, cp.size, base64.b64encode(cp.root).decode(), cfg.key.name, when)
+        return ReportCheckpoint(
+            cp.origin, cp.size, base64.b64encode(cp.root).decode(), cfg.key.name, when, note=text
+        )
     try:
-        cp, _ = open_checkpoint(read_latest(store), courts[0])
+        text = read_latest(store)
+        cp, _ = open_checkpoint(text, courts[0])
     except (EvidenceError, NoteError):
         return None
-    return ReportCheckpoint(cp.origin, cp.size, base64.b64encode(cp.root).decode())
+    return ReportCheckpoint(cp.origin, cp.size, base64.b64encode(cp.root).decode(), note=text)

@@ -7,9 +7,11 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from sop_runner.catalog import Catalog
+from sop_runner.evidence.report import ReportCheckpoint
 from sop_runner.records import Record, RecordStore, iso, utcnow
 from sop_runner.reports import browser
 from sop_runner.reports.court import CourtInfo
+from sop_runner.reports.errors import ReportError
 from sop_runner.reports.monthly import collect_monthly, parse_month, render_monthly_html
 from sop_runner.reports.render import render, write_atomic
 from sop_runner.reports.schedule import compute_schedule, planned_from_catalog, to_ics
@@ -58,7 +60,7 @@ def build_monthly_report(
     html = write_atomic(base.with_suffix(".html"), render_monthly_html(report))
     paths = [html]
     if pdf:
-        paths.append(browser.html_to_pdf(html, base.with_suffix(".pdf")))
+        paths.append(_signed(browser.html_to_pdf(html, base.with_suffix(".pdf")), store, report.checkpoint))
     covers: dict[str, object] = {
         "month": f"{year}-{mon:02d}",
         "records_covered": report.record_count,
@@ -68,6 +70,22 @@ def build_monthly_report(
         "open_items": len(report.open_items),
     }
     return paths, covers
+
+
+def _signed(pdf: Path, store: RecordStore, checkpoint: ReportCheckpoint | None) -> Path:
+    """Sign the report PDF with the court key (PAdES, the checkpoint embedded) when the court
+    has a key; a court without one gets the PDF unsigned (`sop keys init` creates the key)."""
+    from sop_runner.evidence import EvidenceError
+    from sop_runner.evidence.keys import key_dir, load_signer
+    from sop_runner.evidence.pdfsign import sign_report
+
+    kdir = key_dir(store.path)
+    if not (kdir / "court.key").exists():
+        return pdf
+    try:
+        return sign_report(pdf, load_signer(kdir), checkpoint.note if checkpoint else None)
+    except EvidenceError as exc:
+        raise ReportError(f"{exc}; the unsigned PDF is kept") from None
 
 
 #: What each report is the SOP output of.

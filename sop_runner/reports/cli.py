@@ -267,6 +267,74 @@ def schedule_cmd(
         click.echo(str(path))
 
 
+@app.command("verify")
+@click.argument("pdf", type=_PATH)
+@click.option(
+    "--court-key",
+    "court_key_texts",
+    multiple=True,
+    help="the court's public key (court.pub text or its file); default: the key folder beside the store",
+)
+@click.option("--witness-key", help="the witness's public key (default: SOP_WITNESS_KEY when set)")
+@records_opt
+def verify_cmd(
+    pdf: Path, court_key_texts: tuple[str, ...], witness_key: str | None, records: Path | None
+) -> None:
+    """Check a signed monthly report: the PDF signature (PAdES) made with the court key over the
+    whole file, and the checkpoint embedded in it. Exit 0 when both hold, 1 when the file was
+    changed, is unsigned or is signed by another key, 2 on bad input."""
+    from sop_runner.evidence import EvidenceError
+    from sop_runner.evidence.keys import court_keys, key_dir
+    from sop_runner.evidence.note import NoteError, Verifier
+    from sop_runner.evidence.outbox import WitnessConfig
+    from sop_runner.evidence.pdfsign import verify_report
+
+    def key(text: str) -> Verifier:
+        candidate = Path(text)
+        if "+" not in text or candidate.is_file():
+            try:
+                text = candidate.read_text(encoding="ascii")
+            except (OSError, UnicodeDecodeError) as exc:
+                raise ReportError(f"court key {text}: cannot read ({exc})") from None
+        try:
+            return Verifier.parse(text)
+        except NoteError as exc:
+            raise ReportError(str(exc)) from None
+
+    def keys() -> tuple[list[Verifier], Verifier | None]:
+        if not pdf.is_file():
+            raise ReportError(f"report {pdf}: no such file")
+        try:
+            if court_key_texts:
+                courts = [key(t) for t in court_key_texts]
+            else:
+                courts = court_keys(key_dir(_config(records, None).records))
+            witness = key(witness_key) if witness_key else None
+            if witness is None:
+                cfg = WitnessConfig.from_env()
+                witness = cfg.key if cfg else None
+        except EvidenceError as exc:
+            raise ReportError(str(exc)) from None
+        return courts, witness
+
+    courts, witness = _guard(keys)
+    try:
+        sig = verify_report(pdf, courts, witness)
+    except EvidenceError as exc:
+        click.echo(f"sop: FAILED: {exc}", err=True)
+        raise Exit(1) from None
+    when = f" on {sig.signed_at.isoformat(timespec='seconds')}" if sig.signed_at else ""
+    click.echo(f"OK: {pdf.name} signed by the court key {sig.key_name}{when}; nothing changed since")
+    if sig.origin is None:
+        click.echo("checkpoint: none embedded (the court had no checkpoint when the report was made)")
+    else:
+        click.echo(f"checkpoint: {sig.origin}, {sig.size} records, signed by the court key")
+        for name in sig.witnessed_by:
+            click.echo(f"witnessed by {name} (cosignature checked)")
+        for name in sig.unchecked:
+            click.echo(f"also signed by {name} (not checked: give --witness-key)")
+
+
 @app.command("notify")
 @click.option("--config", "config_file", type=_PATH, help="notify YAML (default: <inventory>/notify.yml)")
 @click.option("--dry-run", is_flag=True, help="print the messages, send nothing")
