@@ -67,7 +67,9 @@ def find_chromium() -> str:
         found = shutil.which(name)
         if found:
             return found
-    raise ReportError("chromium not found: install the 'chromium' package (./court setup) or set SOP_CHROMIUM")
+    raise ReportError(
+        "chromium not found: install the 'chromium' package (./court setup) or set SOP_CHROMIUM"
+    )
 
 
 def render_user() -> pwd.struct_passwd | None:
@@ -156,4 +158,5 @@ def html_to_pdf(html: Path, pdf: Path) -> Path:
 
 def screenshot(html: Path, png: Path, width: int = 1280, height: int = 2400) -> Path:
     """Given an HTML file, write a PNG screenshot of its first `height` pixels to `png`."""
-    return _render(html, png, [f"--window-size={width},{height}", "--screenshot={out}", "{url}"], check_pdf=False)
+    args = [f"--window-size={width},{height}", "--screenshot={out}", "{url}"]
+    return _render(html, png, args, check_pdf=False)
