@@ -131,10 +131,18 @@ def _render(html: Path, output: Path, args: list[str], check_pdf: bool) -> Path:
             "XDG_CACHE_HOME": str(work / "cache"),
             "LANG": os.environ.get("LANG", "C.UTF-8"),
         }
-        drop = {"user": account.pw_uid, "group": account.pw_gid, "extra_groups": []} if account else {}
         try:
             proc = subprocess.run(
-                cmd, capture_output=True, text=True, timeout=TIMEOUT_S, check=False, env=env, cwd=work, **drop
+                cmd,
+                capture_output=True,
+                text=True,
+                timeout=TIMEOUT_S,
+                check=False,
+                env=env,
+                cwd=work,
+                user=account.pw_uid if account else None,
+                group=account.pw_gid if account else None,
+                extra_groups=[] if account else None,
             )
         except subprocess.TimeoutExpired as exc:
             raise ReportError(f"chromium did not finish within {TIMEOUT_S} s writing {output}") from exc
