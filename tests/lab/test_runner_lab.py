@@ -335,3 +335,11 @@ def test_tricky_vault_secrets_are_kept_nowhere_after_good_and_failed_lab_runs(tm
         for piece in pieces:
             leaked = [f for f in _printed(piece) if f in kept]
             assert not leaked, f"{secret[:30]!r} readable in what is kept: {leaked[0][:60]!r}"
+    # what the lab run kept is private: folders 0700, files 0600 or narrower (blobs 0400)
+    root = court.records.parent
+    wide = [
+        f"{p} {p.stat().st_mode & 0o777:o}"
+        for p in [root, *root.rglob("*")]
+        if p.stat().st_mode & 0o077 or (p.is_dir() and p.stat().st_mode & 0o777 != 0o700)
+    ]
+    assert wide == []

@@ -12,6 +12,7 @@ import io
 import json
 import os
 import shutil
+import stat
 import subprocess
 import tarfile
 from pathlib import Path
@@ -128,6 +129,13 @@ def test_no_secret_survives_a_good_and_a_failed_run(tmp_path: Path) -> None:
     texts["notifications"] = "\n".join(f"{m.title}\n{m.body}" for m in messages_for_records(records, EVENTS))
     assert texts["notifications"]
     _assert_nothing_leaks(texts)
+    # and what is kept is private: folders 0700, files 0600 or narrower (blobs 0400)
+    wide = [
+        f"{p} {stat.S_IMODE(p.stat().st_mode):o}"
+        for p in [c.records.parent, *c.records.parent.rglob("*")]
+        if stat.S_IMODE(p.stat().st_mode) & 0o077 or (p.is_dir() and stat.S_IMODE(p.stat().st_mode) != 0o700)
+    ]
+    assert wide == []
 
 
 @pytest.mark.parametrize("secret", [s for s in SECRETS if len(s) >= MIN_SECRET_LENGTH])
