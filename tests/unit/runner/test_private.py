@@ -141,7 +141,12 @@ def test_kill_9_from_outside_at_random_moments(tmp_path: Path) -> None:
     for i in range(6):
         root = tmp_path / f"court{i}"
         proc = _child(root, "loop")
-        time.sleep(rng.uniform(0.3, 1.5))
+        # once the child is creating stores (its start-up takes long on a busy machine) ...
+        deadline = time.monotonic() + 120
+        while not (root / "store0").exists() and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        # ... kill it at a random moment of what follows
+        time.sleep(rng.uniform(0.0, 0.8))
         proc.send_signal(signal.SIGKILL)
         assert proc.wait(timeout=30) == -signal.SIGKILL
         assert root.exists()
