@@ -16,10 +16,10 @@ Public API:
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import hashlib
 import json
-import os
 import re
 from dataclasses import dataclass, field
 from importlib import resources
@@ -29,6 +29,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from dateutil.rrule import rrulestr
+
+from sop_runner import private
 
 if TYPE_CHECKING:
     import jsonschema
@@ -219,12 +221,8 @@ def _remember_validated(cache_dir: Path | None, digest: str) -> None:
     """Write the digest of a catalog that passed every check (atomically; best effort)."""
     if cache_dir is None or not cache_dir.is_dir():
         return
-    tmp = cache_dir / f"{VALIDATED_MARKER}.{os.getpid()}"
-    try:
-        tmp.write_text(digest + "\n", encoding="ascii")
-        tmp.replace(cache_dir / VALIDATED_MARKER)
-    except OSError:
-        tmp.unlink(missing_ok=True)
+    with contextlib.suppress(OSError):
+        private.write_atomic(cache_dir / VALIDATED_MARKER, digest + "\n")
 
 
 def _read_text(path: Path) -> str:

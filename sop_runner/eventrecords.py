@@ -27,10 +27,10 @@ from datetime import datetime
 from typing import Any
 
 from sop_runner.records import SEVERITIES, canonical_json, iso, verdict_for
+from sop_runner.scrub import Scrubber
 
 # "SIPP-1 | AUDIT | …", also as shown for role tasks: "website_check : F.1 | AUDIT | …"
 TASK_NAME = re.compile(r"^\s*(?:[\w.]+ : )?([A-Za-z][A-Za-z0-9]*(?:[.-][0-9A-Za-z]+)+)\s*\|")
-REDACTED = "********"
 _COUNTERS = ("ok", "changed", "failures", "unreachable", "skipped", "rescued", "ignored")
 
 
@@ -51,31 +51,6 @@ class _ActState:
     plays: set[int] = field(default_factory=set)
     hosts: dict[str, dict[str, int]] = field(default_factory=dict)
     non_skipped: bool = False
-
-
-class Scrubber:
-    """Replaces known secret strings (vault values) in text and nested data with ``********``."""
-
-    def __init__(self, secrets: Iterable[str] = ()) -> None:
-        vals = {s for s in secrets if isinstance(s, str) and len(s) >= 4}
-        self.secrets = sorted(vals, key=len, reverse=True)
-        self._re = re.compile("|".join(re.escape(s) for s in self.secrets)) if self.secrets else None
-
-    def text(self, value: str) -> str:
-        """Return ``value`` with every secret replaced."""
-        return self._re.sub(REDACTED, value) if self._re else value
-
-    def data(self, value: Any) -> Any:
-        """Return a copy of nested data (dicts, lists, strings) with secrets replaced."""
-        if self._re is None:
-            return value
-        if isinstance(value, str):
-            return self.text(value)
-        if isinstance(value, dict):
-            return {self.text(str(k)): self.data(v) for k, v in value.items()}
-        if isinstance(value, list | tuple):
-            return [self.data(v) for v in value]
-        return value
 
 
 class EventCollector:
@@ -307,11 +282,12 @@ class EventCollector:
                     "scope": scopes.get(act, ""),
                     "hosts": hosts,
                     "output": output,
-                    "findings": findings,
+                    "findings": findings + self.scrub.findings(),
                     "note": "; ".join(notes),
                 }
             )
-            records.append(rec)
+            # every string of the record, whatever field it reached, is checked once more
+            records.append(self.scrub.data(rec))
         return records
 
 

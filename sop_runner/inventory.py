@@ -10,9 +10,9 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
-import tempfile
 from pathlib import Path
+
+from sop_runner import private
 
 _INVENTORY_SUFFIXES = ("", ".yml", ".yaml", ".ini", ".json", ".cfg", ".toml")
 
@@ -52,11 +52,7 @@ def load_groups(
     groups = _parse(inventory)
     if cache_file is not None and write_cache:
         with contextlib.suppress(OSError):
-            cache_file.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=cache_file.parent)
-            with os.fdopen(fd, "w") as out:
-                json.dump(groups, out)
-            os.replace(tmp, cache_file)
+            private.write_atomic(cache_file, json.dumps(groups))
     return groups
 
 
@@ -138,7 +134,7 @@ def check_required_vars(
     from sop_runner.secrets import make_loader
 
     try:
-        loader = make_loader(vault_password_file, initialize_context=False)
+        loader = make_loader(vault_password_file)
         inv = InventoryManager(loader=loader, sources=[str(inventory)])
         variables = VariableManager(loader=loader, inventory=inv)
         limited = {h.name for h in inv.get_hosts(limit)} if limit else None

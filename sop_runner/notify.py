@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +23,7 @@ from typing import Any
 
 import yaml
 
+from sop_runner import private
 from sop_runner.catalog import Catalog
 from sop_runner.due import DueItem, compute_due
 from sop_runner.records import Record, RecordStore, iso, parse_iso, utcnow
@@ -221,9 +221,7 @@ def notify_since_last(
         "overdue": sorted(announced | {m.key for m in msgs if m.event == "overdue"})[-500:],
         "updated_at": iso(now),
     }
-    tmp = state_path.with_name(f".{state_path.name}.tmp-{os.getpid()}")
-    tmp.write_text(json.dumps(state), encoding="utf-8")
-    tmp.replace(state_path)
+    private.write_atomic(state_path, json.dumps(state))
     return sent
 
 

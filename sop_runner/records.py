@@ -43,6 +43,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from sop_runner import private
 from sop_runner.store.base import (
     SCHEMA,
     RecordStoreError,
@@ -105,9 +106,10 @@ __all__ = [
 class RecordStore(RunsMixin, IncidentsMixin, BlobsMixin):
     """The maintenance record store at ``path`` (an SQLite file; blobs live beside it).
 
-    Opening creates the directory and schema when missing. Writers serialise through SQLite's
-    ``BEGIN IMMEDIATE`` so concurrent processes (two ticks, a callback and a ``sop log``) append
-    safely; readers never block writers (WAL).
+    Opening creates the directory (0700) and the database file (0600) when missing, then the
+    schema; a store left wider by an older version is narrowed to those modes. Writers
+    serialise through SQLite's ``BEGIN IMMEDIATE`` so concurrent processes (two ticks, a callback
+    and a ``sop log``) append safely; readers never block writers (WAL).
     """
 
     def __init__(self, path: str | os.PathLike[str], *, readonly: bool = False) -> None:
@@ -120,7 +122,12 @@ class RecordStore(RunsMixin, IncidentsMixin, BlobsMixin):
             if self.path.is_dir():
                 raise RecordStoreError(f"record store {self.path}: is a directory, not a record store file")
             try:
-                self.dir.mkdir(parents=True, exist_ok=True)
+                # 0700 / 0600 from creation: its WAL and shared-memory files take the database
+                # file's mode (sop_runner.private)
+                private.make_dir(self.dir)
+                private.create_file(self.path)
+                private.tighten(self.dir, private.DIR_MODE)
+                private.tighten(self.path, private.FILE_MODE)
             except OSError as exc:
                 raise RecordStoreError(f"record store directory {self.dir}: {exc.strerror}") from None
             try:
@@ -298,7 +305,8 @@ for _name in (
 
 def copy_store(src: Path, dest: Path) -> None:
     """Copy a store's database consistently (SQLite online backup) -- for tests and exports."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
+    private.make_dir(dest.parent)
+    private.create_file(dest)
     with sqlite3.connect(src) as s, sqlite3.connect(dest) as d:
         s.backup(d)
     blobs = src.parent / "blobs"

@@ -23,12 +23,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sop_runner import private
 from sop_runner.catalog import Activity, Catalog, CatalogError
 from sop_runner.config import Config
-from sop_runner.eventrecords import Scrubber
 from sop_runner.inventory import REQUIRED_VARS, check_required_vars, load_groups
 from sop_runner.records import Record, RecordStore
-from sop_runner.secrets import vault_values_with_password
+from sop_runner.scrub import Scrubber
+from sop_runner.secrets import collect_vault_values, vault_secrets
 
 GROUP_PLAYBOOKS = {
     "hourly": "playbooks/hourly.yml",
@@ -136,7 +137,7 @@ def preflight(cfg: Config) -> Scrubber:
     if vault_file is not None and not vault_file.is_file():
         raise RunError(f"vault password file {vault_file} does not exist")
     dirs = [cfg.inventory_dir, cfg.project_dir / "playbooks"]
-    return Scrubber(vault_values_with_password(dirs, vault_file))
+    return Scrubber(collect_vault_values(dirs, vault_secrets(vault_file)))
 
 
 def check_inventory(cfg: Config, catalog: Catalog, planned: list[PlannedRun]) -> None:
@@ -179,7 +180,8 @@ def _child_env(cfg: Config, run_id: str, trigger: str) -> dict[str, str]:
 
 def _keep_artifacts(store: RecordStore, artifact_dir: Path, scrub: Scrubber) -> dict[str, Any]:
     """Pack job_events, stdout, status and rc (never env/: passwords, ssh key, extra vars) into a
-    tar.gz, scrub vault values, store it by sha256; return the blob reference."""
+    tar.gz, vault values masked (the JSON events parsed and scrubbed value by value, the text
+    files as text with every escaped form), store it by sha256; return the blob reference."""
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w:gz", compresslevel=6) as tar:
         files = (
@@ -189,11 +191,12 @@ def _keep_artifacts(store: RecordStore, artifact_dir: Path, scrub: Scrubber) -> 
         )
         files += [artifact_dir / n for n in ("stdout", "status", "rc") if (artifact_dir / n).is_file()]
         for f in files:
-            data = scrub.text(f.read_text(encoding="utf-8", errors="replace")).encode()
+            text = f.read_text(encoding="utf-8", errors="replace")
+            data = (scrub.json_text(text) if f.suffix == ".json" else scrub.text(text)).encode()
             info = tarfile.TarInfo(str(f.relative_to(artifact_dir)))
             info.size = len(data)
             info.mtime = int(f.stat().st_mtime)
-            info.mode = 0o440
+            info.mode = 0o400
             tar.addfile(info, io.BytesIO(data))
     return store.put_blob(buf.getvalue())
 
@@ -236,7 +239,7 @@ def run_playbook(
         check_mode=check,
     )
     work = cfg.records.parent / "work" / run_id
-    work.mkdir(parents=True, exist_ok=True)
+    private.make_dir(work)  # ansible-runner writes extra vars and passwords into env/
     cmdline: list[str] = []
     if check:
         cmdline.append("--check")
@@ -295,7 +298,7 @@ def run_utility_playbook(
     env = _child_env(cfg, "", "manual")
     env["SOP_RECORDS_DISABLED"] = "1"
     work = cfg.records.parent / "work" / f"utility-{uuid.uuid4()}"
-    work.mkdir(parents=True, exist_ok=True)
+    private.make_dir(work)  # ansible-runner writes extra vars and passwords into env/
     try:
         r = ansible_runner.run(
             private_data_dir=str(work),

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from sop_runner import private
 from sop_runner.due import DueItem
 
 PENDING = ("due", "overdue")
@@ -52,8 +53,8 @@ def lock_path(lock_dir: Path, name: str) -> Path:
 @contextmanager
 def try_lock(path: Path) -> Iterator[bool]:
     """Take an exclusive lock on ``path`` without waiting; yield whether it was taken."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    private.make_dir(path.parent)
+    fd = private.open_fd(path, os.O_RDWR)
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

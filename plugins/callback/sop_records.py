@@ -37,6 +37,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ansible import context
+from ansible.parsing.vault import VaultSecretsContext
 from ansible.plugins.callback import CallbackBase
 from ansible.release import __version__ as ANSIBLE_VERSION
 
@@ -47,8 +48,9 @@ except ImportError:  # running from the checkout without the package installed
 
 from sop_runner.catalog import CatalogError, load_catalog  # noqa: E402
 from sop_runner.config import ConfigError, load_config  # noqa: E402
-from sop_runner.eventrecords import EventCollector, Scrubber, activity_of  # noqa: E402
+from sop_runner.eventrecords import EventCollector, activity_of  # noqa: E402
 from sop_runner.records import RecordStore, RecordStoreError  # noqa: E402
+from sop_runner.scrub import Scrubber  # noqa: E402
 from sop_runner.secrets import VaultError, collect_vault_values  # noqa: E402
 
 
@@ -111,15 +113,15 @@ class CallbackModule(CallbackBase):
             return
         self._cfg = cfg
         playbook_path = Path(playbook._file_name).resolve()
-        loader = getattr(playbook, "_loader", None)
+        dirs = [cfg.inventory_dir, playbook_path.parent]
+        dirs += [Path(i) if Path(i).is_dir() else Path(i).parent for i in inventories]
+        # the vault secrets this ansible-playbook process set up (password file, script, ids)
+        vault_context = VaultSecretsContext.current(optional=True)
         secrets = []
-        if loader is not None:
-            dirs = [cfg.inventory_dir, playbook_path.parent]
-            dirs += [Path(i) if Path(i).is_dir() else Path(i).parent for i in inventories]
-            try:
-                secrets = collect_vault_values(loader, dirs)
-            except VaultError as exc:
-                self._warn(str(exc))
+        try:
+            secrets = collect_vault_values(dirs, vault_context.secrets if vault_context else [])
+        except VaultError as exc:
+            self._warn(str(exc))
         self._collector = EventCollector(self._catalog.activities, Scrubber(secrets))
         env = os.environ
         self._run_id = env.get("SOP_RUN_ID") or str(uuid.uuid4())

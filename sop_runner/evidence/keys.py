@@ -14,6 +14,7 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
+from sop_runner import private
 from sop_runner.evidence import EvidenceError
 from sop_runner.evidence.log import write_atomic, write_checkpoint
 from sop_runner.evidence.note import NoteError, Signer, Verifier
@@ -156,7 +157,7 @@ def init_key(
     retired.mkdir(mode=0o700, exist_ok=True)
     oid = old.verifier.key_id.hex()
     _write_public(retired / f"{oid}.pub", old.verifier.vkey)
-    (retired / f"{oid}.last.checkpoint").write_text(note.render(), encoding="utf-8")
+    private.write_atomic(retired / f"{oid}.last.checkpoint", note.render())
     staged = kdir / (KEY_FILE + ".new")
     staged.unlink(missing_ok=True)
     _write_private(staged, new.skey)

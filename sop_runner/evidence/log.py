@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sop_runner import private
 from sop_runner.evidence import EvidenceError
 from sop_runner.evidence.checkpoint import Checkpoint, sign_checkpoint
 from sop_runner.evidence.merkle import (
@@ -85,8 +86,8 @@ class _LeafFile:
         return [data[i : i + 32] for i in range(0, len(data) - len(data) % 32, 32)]
 
     def append(self, start: int, leaves: list[bytes]) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self.path.open("ab") as fh:
+        private.make_dir(self.path.parent)
+        with os.fdopen(private.open_fd(self.path, os.O_WRONLY | os.O_APPEND), "ab") as fh:
             fh.truncate(start * 32)
             fh.write(b"".join(leaves))
             fh.flush()
@@ -134,8 +135,8 @@ def _tree_lock(store: RecordStore) -> Iterator[Path]:
     tree and replace the latest checkpoint one after the other; yield the directory."""
     evdir = evidence_dir(store)
     try:
-        evdir.mkdir(parents=True, exist_ok=True)
-        lock = (evdir / ".lock").open("a")
+        private.make_dir(evdir)
+        lock = os.fdopen(private.open_fd(evdir / ".lock", os.O_WRONLY | os.O_APPEND), "a")
     except OSError as exc:
         raise EvidenceError(f"evidence directory {evdir}: {exc.strerror}") from None
     with lock:

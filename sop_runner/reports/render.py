@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -11,6 +10,7 @@ from typing import Any
 
 import jinja2
 
+from sop_runner import private
 from sop_runner.reports.schedule import MONTHS_ID
 
 HARI_ID = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
@@ -91,15 +91,6 @@ def render(template: str, **context: Any) -> str:
 
 
 def write_atomic(path: Path, data: str | bytes) -> Path:
-    """Write `data` to `path` through a temporary name in the same directory, then rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
-        if isinstance(data, bytes):
-            tmp.write_bytes(data)
-        else:
-            tmp.write_text(data, encoding="utf-8")
-        tmp.replace(path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path
+    """Write `data` to `path` through a temporary name in the same directory, then rename; the
+    file is private (0600, its folder 0700) from its first byte: reports name users and hosts."""
+    return private.write_atomic(path, data)

@@ -9,6 +9,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from sop_runner import private
 from sop_runner.store.base import StoreBase
 
 
@@ -22,9 +23,8 @@ class BlobsMixin(StoreBase):
     def put_blob(self, source: Path | bytes) -> dict[str, Any]:
         """Store a file (or bytes) by its sha256; return ``{sha256, size, path}`` (path relative
         to the store directory). Writing goes to a temporary name and is renamed when complete."""
-        tmpdir = self.dir / "blobs" / ".tmp"
-        tmpdir.mkdir(parents=True, exist_ok=True)
-        fd, tmpname = tempfile.mkstemp(dir=tmpdir)
+        tmpdir = private.make_dir(self.dir / "blobs" / ".tmp")
+        fd, tmpname = tempfile.mkstemp(dir=tmpdir)  # 0600 from creation
         h = hashlib.sha256()
         size = 0
         try:
@@ -43,11 +43,11 @@ class BlobsMixin(StoreBase):
                 os.fsync(out.fileno())
             digest = h.hexdigest()
             dest = self.blob_path(digest)
-            dest.parent.mkdir(parents=True, exist_ok=True)
+            private.make_dir(dest.parent)
             if dest.exists():
                 os.unlink(tmpname)
             else:
-                os.chmod(tmpname, 0o440)
+                os.chmod(tmpname, private.BLOB_MODE)  # narrower still: read-only for the owner
                 os.replace(tmpname, dest)
         except BaseException:
             with contextlib.suppress(FileNotFoundError):

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sop_runner import private
 from sop_runner.store.base import iso, utcnow
 from sop_runner.store.chain import ChainMixin, Record
 
@@ -63,8 +64,8 @@ class RunsMixin(ChainMixin):
         inside a ``sop run``) only adds this process as a holder and merges activities.
         """
         lock = self._lock_path(run_id)
-        lock.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
+        private.make_dir(lock.parent)
+        fd = private.open_fd(lock, os.O_RDWR)
         fcntl.flock(fd, fcntl.LOCK_SH)
         with self._tx() as db:
             row = db.execute("SELECT activities FROM runs WHERE run_id = ?", (run_id,)).fetchone()
@@ -137,7 +138,7 @@ class RunsMixin(ChainMixin):
         rows = self._db.execute("SELECT run_id FROM runs WHERE state = 'running' AND hostname = ?", (here,))
         for (run_id,) in rows.fetchall():
             lock = self._lock_path(run_id)
-            fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
+            fd = private.open_fd(lock, os.O_RDWR)
             try:
                 try:
                     fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -260,3 +260,86 @@ def test_two_ticks_at_once_run_sipp1_exactly_once(tmp_path: Path) -> None:
     assert not [i for i in due["items"] if i["activity_id"] == "SIPP-1" and i["scope"] == "sipp_servers"]
     assert re.fullmatch(r"[0-9a-f-]{36}", ran[0]["run_id"])
     assert sys.executable
+
+
+LEAKY = "tests/unit/runner/playbooks/leaky.yml"
+TRICKY_SECRETS = [
+    'Db"pass\\word-lab-2026',
+    "it's-o'clock-lab-secret",
+    "tab\tseparated\tlab-secret",
+    "Kata-sandi-lab-ñé€中😀",
+    "\\u00e9-literal-json-escape-\\n-lab",
+    "first-line-lab-key\nsecond-line-lab-key\nthird-line-lab-key",
+    "L" * 2000 + '"\\\n\t' + "M" * 2000,
+    "ab1",
+]
+
+
+def _printed(piece: str) -> set[str]:
+    """How a value reads once printed (JSON, repr, escapes, HTML; JSON inside JSON), computed here
+    independently of sop_runner.scrub."""
+    import html
+
+    once = {
+        piece,
+        json.dumps(piece)[1:-1],
+        json.dumps(piece, ensure_ascii=False)[1:-1],
+        repr(piece)[1:-1],
+        piece.encode("unicode_escape").decode(),
+        html.escape(piece),
+    }
+    twice = {json.dumps(f)[1:-1] for f in once} | {json.dumps(f, ensure_ascii=False)[1:-1] for f in once}
+    return {f for f in once | twice if len(f) >= 8}
+
+
+def test_tricky_vault_secrets_are_kept_nowhere_after_good_and_failed_lab_runs(tmp_path: Path) -> None:
+    """Vault values with quotes, backslashes, newlines, tabs, non-ASCII, JSON escapes, very long
+    and very short, printed over real SSH on courtlab-sipp by a good and a failed run (sop run and
+    plain ansible-playbook): none is readable in the records, blobs or kept artifacts, nor in the
+    monthly report or the notifications built from them."""
+    from sop_runner.notify import EVENTS, messages_for_records
+
+    court = _lab_court(tmp_path, playbook=LEAKY)
+    vault = court.inventory / "group_vars" / "sipp_servers" / "zz_tricky_vault.yml"
+    vault.write_text(
+        yaml.safe_dump({"vault_test_secrets": TRICKY_SECRETS}, allow_unicode=True, width=1 << 20)
+    )
+    subprocess.run(
+        [str(BIN / "ansible-vault"), "encrypt", "--vault-password-file", str(ROOT / "lab" / "vault-password"),
+         "--encrypt-vault-id", "default", str(vault)],
+        check=True, capture_output=True, cwd=str(ROOT), env=court.env,
+    )  # fmt: skip
+    assert court.sop("run", "SIPP-1").returncode == 0
+    assert court.sop("run", "SIPP-1", extra={"TEST_FAIL": "1"}).returncode != 0
+    plain = subprocess.run(
+        [str(BIN / "ansible-playbook"), "-i", str(court.inventory), str(ROOT / LEAKY)],
+        env={**court.env, "TEST_FAIL": "1"}, capture_output=True, text=True, timeout=900, cwd=str(ROOT),
+    )  # fmt: skip
+    assert "SOP record: SIPP-1 failed" in plain.stdout, plain.stdout[-2000:] + plain.stderr[-2000:]
+    month = time.strftime("%Y-%m", time.gmtime())
+    assert court.sop("report", "monthly", month).returncode == 0
+    with RecordStore(court.records, readonly=True) as store:
+        records = store.list_records()
+    assert [r.status for r in records] == ["successful", "failed", "failed"]
+    assert all(any(f["code"] == "vault_value_too_short" for f in r.findings) for r in records)
+    kept = _kept_bytes(court.records).decode("utf-8", "replace")
+    pdfs = [p for p in court.records.parent.rglob("*.pdf")]
+    assert pdfs
+    kept += "".join(
+        subprocess.run(["pdftotext", str(p), "-"], capture_output=True, text=True).stdout for p in pdfs
+    )
+    kept += json.dumps([r.to_dict() for r in records], ensure_ascii=False)
+    kept += "".join(f"{m.title}\n{m.body}\n" for m in messages_for_records(records, EVENTS))
+    for secret in TRICKY_SECRETS:
+        pieces = {p.strip() for p in {secret, *secret.splitlines()} if len(p.strip()) >= 8}
+        for piece in pieces:
+            leaked = [f for f in _printed(piece) if f in kept]
+            assert not leaked, f"{secret[:30]!r} readable in what is kept: {leaked[0][:60]!r}"
+    # what the lab run kept is private: folders 0700, files 0600 or narrower (blobs 0400)
+    root = court.records.parent
+    wide = [
+        f"{p} {p.stat().st_mode & 0o777:o}"
+        for p in [root, *root.rglob("*")]
+        if p.stat().st_mode & 0o077 or (p.is_dir() and p.stat().st_mode & 0o777 != 0o700)
+    ]
+    assert wide == []

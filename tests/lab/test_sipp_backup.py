@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
+import subprocess
 from pathlib import Path
 
 import pytest
+from labkit import env as lab_env
 from labkit import playbook, podman_exec, scalar, sql
 from sippkit import assert_no_secret, latest, ok, run_playbook
 
@@ -64,10 +66,26 @@ def test_backup_record_holds_snapshots_export_and_checksums(backed_up):
     name = f"SIPP-PNKln-{today_on_sipp()}"
     assert export["ok"] and export["name"] == name
     files = {f["file"]: f for f in export["files"]}
-    assert set(files) == {f"{name}-database.sql.gz", f"{name}-files.tar.gz"}
-    # the manifest on the disk verifies, and its sums are the ones in the record
+    assert set(files) == {f"{name}-database.sql.gz.age", f"{name}-files.tar.gz.age"}
+    assert export["encrypted"] is True and export["recipients"] == 1
+    assert export["manifest_signed_by"].startswith("SHA256:")
+    # the manifest on the disk verifies, its signature too, and its sums are the ones in the record
     check = podman_exec("courtlab-nas", "sh", "-c", f"cd {DISK_STORE}/{name} && sha256sum -c SHA256SUMS")
     assert check.returncode == 0
+    signed = podman_exec(
+        "courtlab-nas", "sh", "-c",
+        f"cd {DISK_STORE}/{name} && ssh-keygen -Y verify -f allowed_signers -I SIPP-PNKln -n sipp-export "
+        "-s SHA256SUMS.sig < SHA256SUMS",
+    )  # fmt: skip
+    assert signed.returncode == 0, signed.stderr
+    # Mahkamah Agung's side: the dump opens with the recipient's key (the lab's stand-in)
+    raw = subprocess.run(
+        ["podman", "exec", "courtlab-nas", "cat", f"{DISK_STORE}/{name}/{name}-database.sql.gz.age"],
+        capture_output=True, check=True, env=lab_env(), timeout=300,
+    ).stdout  # fmt: skip
+    identity = Path(__file__).resolve().parents[2] / "lab" / "export-identity.txt"
+    dump = subprocess.run(["age", "-d", "-i", str(identity)], input=raw, capture_output=True, check=True)
+    assert b"CREATE TABLE `perkara`" in gzip.decompress(dump.stdout)
     sums = podman_exec("courtlab-nas", "cat", f"{DISK_STORE}/{name}/SHA256SUMS").stdout
     for f in files.values():
         assert f"{f['sha256']}  {f['file']}" in sums

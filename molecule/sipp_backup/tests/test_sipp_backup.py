@@ -54,26 +54,84 @@ def test_physical_backup_is_complete_and_prepares(host):
         host.run(f"rm -rf {work}")
 
 
-def test_portable_export_named_by_convention_with_valid_manifest(host, today):
+def test_portable_export_named_by_convention_encrypted_and_signed(host, today):
     name = f"SIPP-PNKln-{today}"
     d = f"/media/backup-disk/{name}"
     assert host.file(d).is_directory
     files = sorted(host.check_output(f"ls {d}").split())
-    assert files == sorted([f"{name}-database.sql.gz", f"{name}-files.tar.gz", "SHA256SUMS"])
+    assert files == sorted(
+        [f"{name}-database.sql.gz.age", f"{name}-files.tar.gz.age", "SHA256SUMS", "SHA256SUMS.sig", "allowed_signers"]
+    )
     assert host.run(f"cd {d} && sha256sum -c SHA256SUMS").rc == 0
-    listing = host.check_output(f"tar -tzf {d}/{name}-files.tar.gz")
+    verify = host.run(
+        f"cd {d} && ssh-keygen -Y verify -f allowed_signers -I SIPP-PNKln -n sipp-export -s SHA256SUMS.sig < SHA256SUMS"
+    )
+    assert verify.rc == 0, verify.stderr
+    # the disk holds no readable personal data: not gzip, no table or party names
+    assert host.run(f"zcat {d}/{name}-database.sql.gz.age").rc != 0
+    assert host.run(f"grep -c perkara {d}/{name}-database.sql.gz.age").stdout.strip() == "0"
+    listing = host.check_output(f"age -d -i /root/ma-identity.txt {d}/{name}-files.tar.gz.age | tar -tzf -")
     assert "SIPP/uploads/" in listing
-    assert host.run(f"zcat {d}/{name}-database.sql.gz | grep -q 'CREATE TABLE `perkara`'").rc == 0
     assert host.run("ls -a /media/backup-disk | grep -q partial").rc == 1
+
+
+def test_export_decrypts_with_the_recipient_key_and_restores(host, today):
+    """Mahkamah Agung's side: decrypt with its key, restore into a scratch database, same rows."""
+    dump = f"/media/backup-disk/SIPP-PNKln-{today}/SIPP-PNKln-{today}-database.sql.gz.age"
+    try:
+        host.check_output(
+            "mariadb -e 'DROP DATABASE IF EXISTS ma_scratch; CREATE DATABASE ma_scratch' && "
+            f"age -d -i /root/ma-identity.txt {dump} | gunzip | mariadb ma_scratch"
+        )
+        count = "SELECT COUNT(*) FROM {}.perkara"
+        assert host.check_output(f"mariadb -N -B -e '{count.format('ma_scratch')}'") == host.check_output(
+            f"mariadb -N -B -e '{count.format('sipp')}'"
+        )
+    finally:
+        host.run("mariadb -e 'DROP DATABASE IF EXISTS ma_scratch'")
+
+
+def test_export_does_not_open_without_the_key(host, today):
+    dump = f"/media/backup-disk/SIPP-PNKln-{today}/SIPP-PNKln-{today}-database.sql.gz.age"
+    cmd = host.run(f"age -d -i /root/other-identity.txt {dump} > /dev/null")
+    assert cmd.rc != 0 and "no identity matched" in cmd.stderr
+
+
+def test_a_changed_byte_fails_the_signed_manifest(host, today):
+    name = f"SIPP-PNKln-{today}"
+    work = "/var/tmp/verify-tamper"
+    try:
+        host.check_output(f"rm -rf {work} && cp -a /media/backup-disk/{name} {work}")
+        host.check_output(
+            f"printf '\\x00' | dd of={work}/{name}-database.sql.gz.age bs=1 seek=100 conv=notrunc status=none"
+        )
+        assert host.run(f"cd {work} && sha256sum --quiet -c SHA256SUMS").rc != 0
+        # a manifest rewritten to match no longer matches its signature
+        host.check_output(
+            f"cd {work} && sha256sum {name}-database.sql.gz.age {name}-files.tar.gz.age > SHA256SUMS"
+        )
+        assert host.run(f"cd {work} && sha256sum --quiet -c SHA256SUMS").rc == 0
+        assert (
+            host.run(
+                f"cd {work} && ssh-keygen -Y verify -f allowed_signers -I SIPP-PNKln -n sipp-export "
+                "-s SHA256SUMS.sig < SHA256SUMS"
+            ).rc
+            != 0
+        )
+    finally:
+        host.run(f"rm -rf {work}")
 
 
 def test_no_secret_in_backups_or_export(host, today):
     for secret in SECRETS:
         assert (
-            host.run(f"zcat /media/backup-disk/SIPP-PNKln-{today}/*.gz | grep -c {secret}").stdout.strip()
+            host.run(
+                f"for f in /media/backup-disk/SIPP-PNKln-{today}/*.age; do age -d -i /root/ma-identity.txt $f | zcat; done"
+                f" | grep -c {secret}"
+            ).stdout.strip()
             == "0"
         )
-        assert host.run(f"grep -rl {secret} /usr/local/sbin /root/.ssh /srv/restic").rc == 1
+        assert host.run(f"grep -rl {secret} /usr/local/sbin /root/.ssh /srv/restic /etc/sipp-backup").rc == 1
 
 
 def test_unmounted_media_clear_error_and_nothing_written(host):

@@ -5,7 +5,8 @@ from __future__ import annotations
 import gzip
 from datetime import UTC, datetime, timedelta
 
-from sop_runner.eventrecords import EventCollector, Scrubber, activity_of, read_archive
+from sop_runner.eventrecords import EventCollector, activity_of, read_archive
+from sop_runner.scrub import Scrubber
 
 T = datetime(2026, 8, 30, 0, 0, tzinfo=UTC)
 KNOWN = ["SIPP-1", "SIPP-2", "C.2", "D.7"]
@@ -147,8 +148,12 @@ def test_findings_normalised_and_secrets_scrubbed() -> None:
     }
     rec = _build(c, {"sipp": {"failures": 1}}, custom)["SIPP-1"]
     assert rec["output"]["sipp"]["dsn"] == "mysql://u:********@db"
-    assert [f["severity"] for f in rec["findings"]] == ["high", "warning"]
+    assert [f["severity"] for f in rec["findings"]] == ["high", "warning", "warning"]
     assert rec["findings"][0]["incident"] is True and rec["findings"][0]["host"] == "sipp"
+    # "abc" is too short to mask: kept as it is, and the record says so (length, not value)
+    short = rec["findings"][2]
+    assert short["code"] == "vault_value_too_short" and "length 3" in short["message"]
+    assert "abc" not in short["message"] and short["incident"] is False
     archive = c.archive({"sipp": {"failures": 1}})
     assert b"S3cr3t" not in gzip.decompress(archive)
     events = read_archive(archive)
