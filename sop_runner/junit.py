@@ -41,19 +41,37 @@ def cases_from_records(records: Iterable[Record]) -> list[Case]:
         per_host = (rec.duration_s or 0.0) / max(len(hosts), 1)
         for host, h in sorted(hosts.items()):
             status = str(h.get("status", rec.status))
-            summary = str((rec.output.get(host) or {}).get("summary", "")) if isinstance(rec.output, dict) else ""
+            summary = (
+                str((rec.output.get(host) or {}).get("summary", "")) if isinstance(rec.output, dict) else ""
+            )
             findings = [f for f in rec.findings if f.get("host") == host and f.get("severity") == "high"]
             detail = "\n".join(f"{f.get('severity')} {f.get('code')}: {f.get('message')}" for f in findings)
             if status == "ok" and rec.status != "interrupted":
                 cases.append(Case(rec.activity_id, rec.activity_id, host, per_host, detail=summary))
             elif status == "unreachable":
                 cases.append(
-                    Case(rec.activity_id, rec.activity_id, host, per_host, "error", f"{host} unreachable", rec.note)
+                    Case(
+                        rec.activity_id,
+                        rec.activity_id,
+                        host,
+                        per_host,
+                        "error",
+                        f"{host} unreachable",
+                        rec.note,
+                    )
                 )
             else:
                 message = str(h.get("error") or rec.note or f"{rec.activity_id} {rec.status} on {host}")
                 cases.append(
-                    Case(rec.activity_id, rec.activity_id, host, per_host, "failure", message, detail or summary)
+                    Case(
+                        rec.activity_id,
+                        rec.activity_id,
+                        host,
+                        per_host,
+                        "failure",
+                        message,
+                        detail or summary,
+                    )
                 )
     return cases
 
@@ -75,15 +93,13 @@ def to_xml(cases: Iterable[Case], name: str) -> bytes:
         }
         for k, v in counts.items():
             totals[k] += v
-        suite = ET.SubElement(
-            root,
-            "testsuite",
-            name=suite_name,
-            time=f"{sum(c.time_s for c in members):.3f}",
-            **{k: str(v) for k, v in counts.items()},
-        )
+        attrs = {k: str(v) for k, v in counts.items()}
+        attrs.update(name=suite_name, time=f"{sum(c.time_s for c in members):.3f}")
+        suite = ET.SubElement(root, "testsuite", attrs)
         for c in members:
-            case = ET.SubElement(suite, "testcase", classname=c.classname, name=c.name, time=f"{c.time_s:.3f}")
+            case = ET.SubElement(
+                suite, "testcase", classname=c.classname, name=c.name, time=f"{c.time_s:.3f}"
+            )
             if c.result in ("failure", "error", "skipped"):
                 el = ET.SubElement(case, c.result, message=c.message)
                 el.text = c.detail or c.message

@@ -23,7 +23,10 @@ def _progress() -> tuple[Any, Any]:
     def on_result(res: Any, done: int, total: int) -> None:
         status.update(f"[{done}/{total}] {res.activity} {res.name} on {res.host}: {res.outcome}")
         if res.outcome in ("failed", "unreachable"):
-            err.print(f"  {res.outcome.upper()}: {res.activity} {res.name} on {res.host}: {res.message}", highlight=False)
+            err.print(
+                f"  {res.outcome.upper()}: {res.activity} {res.name} on {res.host}: {res.message}",
+                highlight=False,
+            )
 
     return status, on_result
 
@@ -58,8 +61,10 @@ def comply_cmd(
         t = Table(title="sop comply thresholds (inventory variable, else the role variable, else default)")
         for col in ("variable", "follows", "default", "unit", "meaning"):
             t.add_column(col)
-        for r in rows:
-            t.add_row(r["variable"], r["follows"] or "-", f"{r['default']:g}", r["unit"], r["meaning"])
+        for row in rows:
+            t.add_row(
+                row["variable"], row["follows"] or "-", f"{row['default']:g}", row["unit"], row["meaning"]
+            )
         out.print(t)
         return
     from sop_runner.comply.audit import audit

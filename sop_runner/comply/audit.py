@@ -81,7 +81,9 @@ def _close_masters(control_dir: Path) -> None:
     """End the SSH master connections of this audit (one per host)."""
     for sock in control_dir.iterdir():
         with contextlib.suppress(OSError, subprocess.SubprocessError):
-            subprocess.run(["ssh", "-S", str(sock), "-O", "exit", "sop-comply"], capture_output=True, timeout=10)
+            subprocess.run(
+                ["ssh", "-S", str(sock), "-O", "exit", "sop-comply"], capture_output=True, timeout=10
+            )
 
 
 def audit(
@@ -167,7 +169,9 @@ def audit(
     outcome.junit = write_junit(reports / f"{stem}.xml", cases, "sop comply")
     if junit is not None:
         write_junit(junit, cases, "sop comply")
-    html = results.render_html(run, catalog, inventory=str(cfg.inventory), records=recs, generated=run.started)
+    html = results.render_html(
+        run, catalog, inventory=str(cfg.inventory), records=recs, generated=run.started
+    )
     reports.mkdir(parents=True, exist_ok=True)
     outcome.html = reports / f"{stem}.html"
     tmp = outcome.html.with_name(f".{outcome.html.name}.tmp")

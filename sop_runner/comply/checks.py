@@ -33,6 +33,17 @@ class Host(Protocol):
     def check_output(self, command: str, *args: str, **kwargs: Any) -> str: ...
 
 
+def output(host: Host, command: str, *args: str) -> str:
+    """Run a read-only command; return its stdout. Raise AssertionError naming the command and
+    its error when it fails."""
+    res = host.run(command, *args)
+    if res.rc != 0:
+        shown = command % tuple(args) if args else command
+        detail = " ".join(str(res.stderr or res.stdout or "").split())[:160]
+        raise AssertionError(f"'{shown}' failed (exit {res.rc}): {detail}")
+    return str(res.stdout)
+
+
 # --- D.5 firewall ------------------------------------------------------------------------------
 
 FIREWALL_TABLE = "inet court_filter"
@@ -108,9 +119,7 @@ _SAME = {"prohibit-password": "without-password"}
 
 def sshd_effective(host: Host) -> dict[str, str]:
     """Return the daemon's effective settings (``sshd -T``), keys lowercase."""
-    return dict(
-        line.split(" ", 1) for line in host.check_output("sshd -T").splitlines() if " " in line.strip()
-    )
+    return dict(line.split(" ", 1) for line in output(host, "sshd -T").splitlines() if " " in line.strip())
 
 
 def sshd_settings(expected: Mapping[str, str], effective: Mapping[str, str]) -> None:
@@ -206,7 +215,8 @@ def clamav_signature_age(host: Host, database_dir: str, report_dir: str, now: da
     touches ``last-update-ok`` even when the mirror had nothing new) or the newest database file.
     Raise AssertionError when there is neither."""
     res = host.run(
-        "find %s %s -maxdepth 1 -type f \\( -name %s -o -name %s -o -name %s -o -name %s \\) -printf '%%T@\\n'",
+        "find %s %s -maxdepth 1 -type f \\( -name %s -o -name %s -o -name %s -o -name %s \\) "
+        "-printf '%%T@\\n'",
         database_dir,
         report_dir,
         "*.cvd",
@@ -295,7 +305,9 @@ def parse_restic_time(text: str) -> datetime:
     return datetime.fromisoformat(m.group(1) + frac + m.group(3).replace("Z", "+00:00"))
 
 
-def snapshots_fresh(newest: Mapping[str, datetime], sources: Iterable[str], max_age: timedelta, now: datetime) -> None:
+def snapshots_fresh(
+    newest: Mapping[str, datetime], sources: Iterable[str], max_age: timedelta, now: datetime
+) -> None:
     """Every source has a snapshot younger than ``max_age``."""
     problems = []
     for name in sources:
@@ -304,12 +316,12 @@ def snapshots_fresh(newest: Mapping[str, datetime], sources: Iterable[str], max_
             problems.append(f"{name}: no snapshot")
         elif now - when > max_age:
             problems.append(f"{name}: newest snapshot {_days(now - when)} old")
-    assert not problems, (
-        "backup older than schedule + grace (" + _days(max_age) + "): " + "; ".join(problems)
-    )
+    assert not problems, "backup older than schedule + grace (" + _days(max_age) + "): " + "; ".join(problems)
 
 
-def portable_export_fresh(host: Host, media_dir: str, prefix: str, max_age: timedelta, today: datetime) -> None:
+def portable_export_fresh(
+    host: Host, media_dir: str, prefix: str, max_age: timedelta, today: datetime
+) -> None:
     """On mounted removable media, the newest complete export ``<prefix>-YYYY-MM-DD`` (with its
     SHA256SUMS) is from a day within ``max_age`` of ``today`` (court time zone)."""
     res = host.run("find %s -mindepth 2 -maxdepth 2 -name SHA256SUMS -path %s", media_dir, f"*/{prefix}-*")
@@ -337,9 +349,7 @@ def newest_ok(store: RecordStore | None, activity_id: str, host: str) -> Record 
     return None
 
 
-def record_within(
-    when: datetime | None, max_age: timedelta, now: datetime, what: str, activity: str
-) -> None:
+def record_within(when: datetime | None, max_age: timedelta, now: datetime, what: str, activity: str) -> None:
     """The newest successful record of ``what`` is at most ``max_age`` old."""
     assert when is not None, f"no successful {what} in the records (run: sop run {activity})"
     assert now - when <= max_age, (
@@ -398,7 +408,7 @@ def lynis_floor(index: int, age: timedelta, floor: float, max_age_days: float) -
 
 def installed_packages(host: Host) -> dict[str, str]:
     """Return {package: version} of the installed packages (``dpkg-query``)."""
-    out = host.check_output("dpkg-query -W -f='${Package}\\t${Version}\\t${db:Status-Abbrev}\\n'")
+    out = output(host, "dpkg-query -W -f='${Package}\\t${Version}\\t${db:Status-Abbrev}\\n'")
     pkgs = {}
     for line in out.splitlines():
         parts = line.split("\t")
@@ -412,7 +422,7 @@ def newest_inventory_snapshot(host: Host, store_dir: str) -> tuple[str, dict[str
     res = host.run("find %s -maxdepth 1 -name %s -printf '%%f\\n'", store_dir, "????-??.json")
     months = sorted(x[:-5] for x in str(res.stdout).split() if re.fullmatch(r"\d{4}-\d\d\.json", x))
     assert months, f"no software inventory snapshot in {store_dir} (run: sop run C.4)"
-    data = json.loads(host.check_output("cat %s", f"{store_dir}/{months[-1]}.json"))
+    data = json.loads(output(host, "cat %s", f"{store_dir}/{months[-1]}.json"))
     pkgs = data.get("packages") if isinstance(data, dict) else None
     assert isinstance(pkgs, dict), f"snapshot {months[-1]}.json has no package list"
     return months[-1], {str(k): str(v) for k, v in pkgs.items()}

@@ -65,8 +65,17 @@ class HostVars:
         self._templar: dict[str, Any] = {}
 
     def hosts(self, pattern: str) -> list[str]:
-        """Return the hosts an Ansible pattern (``--limit``) selects."""
-        return sorted(h.name for h in self._inv.get_hosts(pattern))
+        """Return the hosts an Ansible pattern (``--limit``) selects (none: an empty list; the
+        caller says so in one line, Ansible's own warning is kept off the terminal)."""
+        from ansible.utils.display import Display
+
+        display = Display()
+        saved = display.warning
+        display.warning = lambda *a, **k: None  # type: ignore[method-assign]
+        try:
+            return sorted(h.name for h in self._inv.get_hosts(pattern))
+        finally:
+            display.warning = saved  # type: ignore[method-assign]
 
     def _vars(self, host: str) -> dict[str, Any]:
         if host not in self._raw:
@@ -90,8 +99,9 @@ class HostVars:
         try:
             return self._templar[host].template(raw[name])
         except AnsibleError as exc:
+            detail = " ".join(str(exc).split())[:160]
             raise InventoryError(
-                f"inventory {self.inventory}: host {host}: variable {name}: {' '.join(str(exc).split())[:160]}"
+                f"inventory {self.inventory}: host {host}: variable {name}: {detail}"
             ) from None
 
 
@@ -120,6 +130,8 @@ class ComplyContext:
     activities: set[str] | None = None
     ansible_config: Path | None = None
     control_dir: Path | None = None
+    #: tests (node ids) that used a host connection: only their failures may be the host's
+    used: set[str] = field(default_factory=set)
     _hosts: dict[str, Any] = field(default_factory=dict)
     _reach: dict[str, str] = field(default_factory=dict)
 
@@ -208,3 +220,40 @@ def probe(host: Any) -> str:
     if res.rc != 0:
         return " ".join(str(res.stderr or f"exit {res.rc}").split())[:200]
     return ""
+
+
+class Target:
+    """One inventory host as a control sees it."""
+
+    def __init__(self, ctx: ComplyContext, name: str, nodeid: str = "") -> None:
+        self.ctx: ComplyContext = ctx
+        self.name = name
+        self.nodeid = nodeid
+
+    @property
+    def host(self) -> Any:
+        """The testinfra host (SSH through testinfra's Ansible backend); an unreachable host
+        ends the control as *unreachable*."""
+        self.ctx.used.add(self.nodeid)
+        try:
+            return self.ctx.testinfra_host(self.name)
+        except Unreachable as exc:
+            import pytest
+
+            pytest.skip(UNREACHABLE + str(exc))
+
+    def var(self, name: str, role: str | None = None, default: Any = None) -> Any:
+        """The host's inventory variable, else the role's default, else ``default``."""
+        return self.ctx.var(self.name, name, role, default)
+
+    def threshold(self, name: str) -> float:
+        """A threshold of this host (sop_runner.comply.thresholds)."""
+        return self.ctx.threshold(self.name, name)
+
+    @property
+    def now(self) -> datetime:
+        """The moment of the audit (one for the whole run)."""
+        return self.ctx.now
+
+    def __repr__(self) -> str:
+        return self.name

@@ -175,7 +175,11 @@ class _Collector:
             severity = str(sev.args[0]) if sev and sev.args else "high"
             doc = (getattr(item.function, "__doc__", "") or "").strip()
             params = getattr(item, "callspec", None)
-            host = str(params.params.get("target")) if params and "target" in params.params else "-"
+            has_host = params is not None and "target" in params.params
+            if "target" in getattr(item, "fixturenames", ()) and not has_host:
+                drop.append(item)  # no host of its groups in the inventory (or --limit)
+                continue
+            host = str(params.params["target"]) if params is not None and has_host else "-"
             self.meta[item.nodeid] = {
                 "activity": activity,
                 "control": item.originalname,
@@ -205,7 +209,7 @@ class _Collector:
                 else:
                     outcome, message = NOT_APPLICABLE, reason.removeprefix("not applicable: ")
             else:
-                why = self.ctx.recheck(host) if host != "-" else ""
+                why = self.ctx.recheck(host) if report.nodeid in self.ctx.used else ""
                 if why:
                     outcome, message = UNREACHABLE_OUTCOME, why
                 else:
@@ -267,6 +271,7 @@ def run_suite(
         "-p",
         "no:randomly",
         "--strict-markers",
+        "--import-mode=importlib",
         "-q",
         "--no-header",
         "--disable-warnings",

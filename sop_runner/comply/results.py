@@ -16,7 +16,14 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from sop_runner.catalog import Catalog
-from sop_runner.comply.engine import FAILED, NOT_APPLICABLE, PASSED, UNREACHABLE_OUTCOME, ComplyRun, ControlResult
+from sop_runner.comply.engine import (
+    FAILED,
+    NOT_APPLICABLE,
+    PASSED,
+    UNREACHABLE_OUTCOME,
+    ComplyRun,
+    ControlResult,
+)
 from sop_runner.junit import Case
 from sop_runner.records import iso
 
@@ -55,7 +62,10 @@ def record_status(statuses: Iterable[str]) -> str:
 
 
 def _summary(activity: str, mine: list[ControlResult]) -> str:
-    n = {o: sum(1 for r in mine if r.outcome == o) for o in (PASSED, FAILED, UNREACHABLE_OUTCOME, NOT_APPLICABLE)}
+    n = {
+        o: sum(1 for r in mine if r.outcome == o)
+        for o in (PASSED, FAILED, UNREACHABLE_OUTCOME, NOT_APPLICABLE)
+    }
     text = f"{activity}: {n[PASSED]} kontrol memenuhi, {n[FAILED]} tidak memenuhi"
     if n[UNREACHABLE_OUTCOME]:
         text += f", {n[UNREACHABLE_OUTCOME]} tidak terjangkau"
@@ -92,7 +102,9 @@ def build_records(
         output: dict[str, dict[str, Any]] = {}
         findings: list[dict[str, Any]] = []
         for host, rs in sorted(by_host.items()):
-            counters = dict.fromkeys(("ok", "changed", "failures", "unreachable", "skipped", "rescued", "ignored"), 0)
+            counters = dict.fromkeys(
+                ("ok", "changed", "failures", "unreachable", "skipped", "rescued", "ignored"), 0
+            )
             for r in rs:
                 counters[_COUNTER[r.outcome]] += 1
             status = host_status(rs)
@@ -140,7 +152,9 @@ def build_records(
                 "ended_at": iso(run.ended),
                 "duration_s": round(duration, 3),
                 "standard_s": standard,
-                "verdict": None if standard is None else ("memenuhi" if duration <= standard else "tidak memenuhi"),
+                "verdict": None
+                if standard is None
+                else ("memenuhi" if duration <= standard else "tidak memenuhi"),
                 "status": record_status(v["status"] for v in hosts.values()),
                 "scope": ":".join(groups) + (f" limit {limit}" if limit else ""),
                 "hosts": hosts,
@@ -162,9 +176,12 @@ def junit_cases(run: ComplyRun) -> list[Case]:
     """One JUnit case per control and host: suite = SOP id, classname = ``<id>.<control>``."""
     cases = []
     for r in run.results:
-        result = {PASSED: "passed", FAILED: "failure", UNREACHABLE_OUTCOME: "error", NOT_APPLICABLE: "skipped"}[
-            r.outcome
-        ]
+        result = {
+            PASSED: "passed",
+            FAILED: "failure",
+            UNREACHABLE_OUTCOME: "error",
+            NOT_APPLICABLE: "skipped",
+        }[r.outcome]
         message = r.message if r.outcome != UNREACHABLE_OUTCOME else f"{r.host} unreachable: {r.message}"
         cases.append(Case(r.activity, f"{r.activity}.{r.control}", r.host, r.duration_s, result, message))
     return cases
@@ -186,7 +203,9 @@ _ENV = Environment(
 )
 
 
-def render_html(run: ComplyRun, catalog: Catalog, *, inventory: str, records: list[Any], generated: datetime) -> str:
+def render_html(
+    run: ComplyRun, catalog: Catalog, *, inventory: str, records: list[Any], generated: datetime
+) -> str:
     """Return the self-contained HTML page of a compliance run."""
     by_activity: dict[str, list[ControlResult]] = {}
     for r in run.results:

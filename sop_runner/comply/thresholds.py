@@ -126,7 +126,8 @@ def threshold(name: str, hostvar: Callable[[str], Any], host: str = "") -> float
         except (TypeError, ValueError):
             where = f"host {host}: " if host else ""
             raise ThresholdError(
-                f"{where}variable {var} = {value!r} is not a number ({t.meaning}; default {t.default:g} {t.unit})"
+                f"{where}variable {var} = {value!r} is not a number "
+                f"({t.meaning}; default {t.default:g} {t.unit})"
             ) from None
     return float(t.default)
 

@@ -9,14 +9,13 @@ per host of those groups (``--limit`` applies) and receives that host as ``targe
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
-from typing import Any
 
 import pytest
 
-from sop_runner.comply.context import UNREACHABLE, ComplyContext, Unreachable
+from sop_runner.comply.context import ComplyContext, Target
 from sop_runner.comply.engine import ctx_key
 from sop_runner.records import RecordStore
+
 
 def _ctx(config: pytest.Config) -> ComplyContext:
     ctx = config.stash.get(ctx_key(), None)
@@ -25,52 +24,21 @@ def _ctx(config: pytest.Config) -> ComplyContext:
     return ctx
 
 
-class Target:
-    """One inventory host as a control sees it."""
-
-    def __init__(self, ctx: ComplyContext, name: str) -> None:
-        self.ctx = ctx
-        self.name = name
-
-    @property
-    def host(self) -> Any:
-        """The testinfra host (SSH through testinfra's Ansible backend); an unreachable host
-        ends the control as *unreachable*."""
-        try:
-            return self.ctx.testinfra_host(self.name)
-        except Unreachable as exc:
-            pytest.skip(UNREACHABLE + str(exc))
-
-    def var(self, name: str, role: str | None = None, default: Any = None) -> Any:
-        """The host's inventory variable, else the role's default, else ``default``."""
-        return self.ctx.var(self.name, name, role, default)
-
-    def threshold(self, name: str) -> float:
-        """A threshold of this host (sop_runner.comply.thresholds)."""
-        return self.ctx.threshold(self.name, name)
-
-    @property
-    def now(self) -> datetime:
-        """The moment of the audit (one for the whole run)."""
-        return self.ctx.now
-
-    def __repr__(self) -> str:
-        return self.name
-
-
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "target" not in metafunc.fixturenames:
         return
     marker = metafunc.definition.get_closest_marker("targets")
     if marker is None:
-        raise pytest.UsageError(f"{metafunc.definition.nodeid}: a control needs @pytest.mark.targets(group, …)")
+        raise pytest.UsageError(
+            f"{metafunc.definition.nodeid}: a control needs @pytest.mark.targets(group, …)"
+        )
     hosts = _ctx(metafunc.config).hosts_of(tuple(marker.args))
     metafunc.parametrize("target", hosts, ids=hosts, indirect=True)
 
 
 @pytest.fixture
 def target(request: pytest.FixtureRequest) -> Target:
-    return Target(_ctx(request.config), request.param)
+    return Target(_ctx(request.config), request.param, request.node.nodeid)
 
 
 @pytest.fixture(scope="session")

@@ -66,8 +66,12 @@ def test_D5_sshd_effective_settings(target):
 def test_D5_fail2ban_court_jails(target):
     """fail2ban running with the court jails the role enables on this host."""
     host = target.host
-    names = ("fail2ban_sshd_enabled", "fail2ban_apache_auth_enabled", "fail2ban_web_probe_enabled",
-             "fail2ban_web_login_enabled")
+    names = (
+        "fail2ban_sshd_enabled",
+        "fail2ban_apache_auth_enabled",
+        "fail2ban_web_probe_enabled",
+        "fail2ban_web_login_enabled",
+    )
     role = {n: target.var(n, "fail2ban") for n in names}
     access = host.file(target.var("fail2ban_apache_access_log", "fail2ban")).exists
     error = host.file(target.var("fail2ban_apache_error_log", "fail2ban")).exists

@@ -21,4 +21,6 @@ def test_D7_restore_drill_this_period(target, records):
     max_age = period(target.ctx.catalog, "D.7", target.now) + timedelta(
         days=target.threshold("restore_drill_grace_days")
     )
-    checks.record_within(parse_iso(rec.started_at) if rec else None, max_age, target.now, "restore drill", "D.7")
+    checks.record_within(
+        parse_iso(rec.started_at) if rec else None, max_age, target.now, "restore drill", "D.7"
+    )

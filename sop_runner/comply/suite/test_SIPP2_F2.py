@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 
 from sop_runner.comply import checks
+from sop_runner.comply.context import Target
 from sop_runner.comply.thresholds import period
 
 
@@ -75,13 +76,17 @@ def test_SIPP2_portable_export_present(target):
     if not target.var("sipp_backup_export_enabled", "sipp_backup", True):
         pytest.skip("not applicable: the portable export is switched off")
     media_host = target.var("sipp_backup_export_inventory_host", "sipp_backup") or target.name
-    media = target.ctx.testinfra_host(media_host) if media_host != target.name else target.host
+    media = Target(target.ctx, media_host, target.nodeid).host if media_host != target.name else target.host
     media_dir = target.var("sipp_backup_export_dir", "sipp_backup")
     if media.run("mountpoint -q %s", media_dir).rc != 0:
         pytest.skip(f"not applicable: the removable disk is not mounted at {media_dir}")
     satker = target.var("sipp_satker", default="") or target.var("sipp_backup_satker", default="")
     checks.portable_export_fresh(
-        media, media_dir, f"SIPP-{satker}", _max_age(target, "SIPP-2"), target.now.astimezone(target.ctx.catalog.tz)
+        media,
+        media_dir,
+        f"SIPP-{satker}",
+        _max_age(target, "SIPP-2"),
+        target.now.astimezone(target.ctx.catalog.tz),
     )
 
 
