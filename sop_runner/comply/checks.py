@@ -367,7 +367,8 @@ def pending_security_updates(host: Host) -> list[str]:
     """Return the packages with a pending update from a security origin (``apt-get -s``; reads
     the package lists as they are, never updates them, takes no lock, writes no cache file)."""
     res = host.run(
-        "apt-get -s -o Debug::NoLocking=true -o Dir::Cache::pkgcache= -o Dir::Cache::srcpkgcache= dist-upgrade"
+        "apt-get -s -o Debug::NoLocking=true -o Dir::Cache::pkgcache= -o Dir::Cache::srcpkgcache= "
+        "dist-upgrade"
     )
     assert res.rc == 0, f"apt-get -s failed: {' '.join(str(res.stderr).split())[:160]}"
     out = []
