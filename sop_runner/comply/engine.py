@@ -272,6 +272,7 @@ def run_suite(
         "no:randomly",
         "--strict-markers",
         "--import-mode=importlib",
+        "--capture=no",  # the live status line (stderr) stays visible while controls run
         "-q",
         "--no-header",
         "--disable-warnings",
