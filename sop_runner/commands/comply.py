@@ -59,12 +59,12 @@ def comply_cmd(
             emit_json(rows)
             return
         t = Table(title="sop comply thresholds (inventory variable, else the role variable, else default)")
-        for col in ("variable", "follows", "default", "unit", "meaning"):
-            t.add_column(col)
+        t.add_column("variable", no_wrap=True)
+        t.add_column("default", no_wrap=True)
+        t.add_column("meaning (else: the role variable it follows)")
         for row in rows:
-            t.add_row(
-                row["variable"], row["follows"] or "-", f"{row['default']:g}", row["unit"], row["meaning"]
-            )
+            follows = f" (else {row['follows']})" if row["follows"] else ""
+            t.add_row(row["variable"], f"{row['default']:g} {row['unit']}", row["meaning"] + follows)
         out.print(t)
         return
     from sop_runner.comply.audit import audit
