@@ -272,6 +272,7 @@ def run_suite(
         "no:randomly",
         "--strict-markers",
         "--import-mode=importlib",
+        "--assert=plain",  # every check names its problem itself; nothing is rewritten or cached
         "--capture=no",  # the live status line (stderr) stays visible while controls run
         "-q",
         "--no-header",
