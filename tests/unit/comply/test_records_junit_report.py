@@ -151,3 +151,33 @@ def test_monthly_report_has_the_compliance_section(store: RecordStore) -> None:
     assert "Kepatuhan konfigurasi" in html and "D.5/D5_firewall_default_deny" in html
     row = next(a for a in report.activities if a.id == "KK-1")
     assert row.runs == 2
+
+
+def test_a_run_that_dies_inside_its_lifecycle_leaves_an_interrupted_record(store: RecordStore) -> None:
+    with (
+        pytest.raises(RuntimeError, match="suite broke"),
+        store.recorded_run(
+            "run-x",
+            via="sop-comply",
+            trigger="manual",
+            operator="op",
+            activities=["KK-1"],
+            playbook="sop comply",
+            inventory="inv",
+        ),
+    ):
+        raise RuntimeError("suite broke")
+    (rec,) = store.list_records(run_id="run-x")
+    assert (rec.activity_id, rec.status, rec.via) == ("KK-1", "interrupted", "recovery")
+    assert "suite broke" in rec.note and store.get_run("run-x").state == "interrupted"
+    with store.recorded_run(
+        "run-y",
+        via="sop-comply",
+        trigger="manual",
+        operator="op",
+        activities=["KK-1"],
+        playbook="sop comply",
+        inventory="inv",
+    ):
+        pass
+    assert store.get_run("run-y").state == "finished" and store.list_records(run_id="run-y") == []
