@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 import yaml
-from labkit import ROOT, env, podman_exec, vault
+from labkit import ROOT, env, podman_exec
 
 from sop_runner.comply.checks import parse_restic_time
 from sop_runner.records import RecordStore
@@ -90,7 +90,11 @@ def state_of(container: str) -> dict[str, str]:
 
 def restic(*args: str) -> str:
     """Run restic on the SIPP server against its repository (password on stdin, never in argv)."""
-    password = vault()["vault_lab_sipp_restic_password"]
+    from ansible.parsing.vault import VaultLib, VaultSecret
+
+    secret = VaultSecret((ROOT / "lab" / "vault-password").read_bytes().strip())
+    data = (ROOT / "inventory" / "lab" / "group_vars" / "sipp_servers" / "vault_backup.yml").read_bytes()
+    password = yaml.safe_load(VaultLib([("default", secret)]).decrypt(data))["vault_lab_sipp_restic_password"]
     proc = podman_exec(
         "courtlab-sipp",
         "bash",
