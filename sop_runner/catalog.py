@@ -177,6 +177,8 @@ class Catalog:
                 if act.playbook
                 else "is produced by 'sop report'"
                 if act.produced_by == "report"
+                else "is produced by 'sop comply'"
+                if act.produced_by == "comply"
                 else f"is a {act.kind} activity: record it with 'sop log {act.id} --note …'"
             )
             raise CatalogError(f"activity '{act.id}' has no playbook to run: it {why}")
@@ -423,7 +425,7 @@ def load_catalog(
         if a["kind"] == "automated" and not a.get("playbook") and not a.get("produced_by"):
             raise CatalogError(
                 f"catalog {origin}: activity {a['id']}: field 'playbook': an automated activity needs a "
-                "playbook (or produced_by: report)"
+                "playbook (or produced_by: report / comply)"
             )
         activities[a["id"]] = Activity(
             id=a["id"],

@@ -1,4 +1,4 @@
-"""The ``sop`` command line: catalog, run, due, tick, log, records, summary, install-schedule.
+"""The ``sop`` command line: catalog, run, due, tick, comply, log, records, summary, install-schedule.
 
 Every read command takes ``--json``. User errors print one line ``sop: error: …`` and exit 2;
 a run that did not succeed everywhere exits 1; ``records verify`` exits 1 on a broken chain.
@@ -13,7 +13,7 @@ import sys
 import click
 from click.exceptions import NoArgsIsHelpError
 
-from sop_runner.commands import awx, catalog, config, due, log, records, run, summary, tick
+from sop_runner.commands import awx, catalog, comply, config, due, log, records, run, summary, tick
 from sop_runner.commands.common import STATE, OrderedGroup, UserError, err, is_user_error
 from sop_runner.commands.log import parse_duration
 from sop_runner.commands.summary import summary_from, summary_rows
@@ -55,6 +55,7 @@ for command in (
     run.run_cmd,
     due.due_cmd,
     tick.tick_cmd,
+    comply.comply_cmd,
     log.log_cmd,
     summary.summary_cmd,
     run.install_schedule_cmd,

@@ -58,6 +58,8 @@ def next_step(act: Activity) -> str:
         return f"sop run {act.id}"
     if act.produced_by == "report":
         return "sop report schedule" if act.id == "C.1" else "sop report monthly"
+    if act.produced_by == "comply":
+        return "sop comply"
     return f"sop log {act.id}"
 
 

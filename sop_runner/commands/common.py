@@ -15,6 +15,9 @@ from rich.console import Console
 
 from sop_runner.awx import AwxExportError
 from sop_runner.catalog import Catalog, CatalogError, load_catalog
+from sop_runner.comply.audit import ComplyInputError
+from sop_runner.comply.engine import ComplyError
+from sop_runner.comply.thresholds import ThresholdError
 from sop_runner.config import Config, ConfigError, load_config
 from sop_runner.due import DueItem, compute_due
 from sop_runner.evidence import EvidenceError
@@ -34,6 +37,9 @@ USER_ERRORS: tuple[type[Exception], ...] = (
     VaultError,
     AwxExportError,
     EvidenceError,
+    ComplyInputError,
+    ComplyError,
+    ThresholdError,
 )
 
 

@@ -11,7 +11,7 @@ from click.exceptions import Exit
 from rich.table import Table
 
 from sop_runner.catalog import Catalog
-from sop_runner.commands.common import STATE, catalog_of, checkpoint_warning, emit_json, err, out
+from sop_runner.commands.common import PATH_TYPE, STATE, catalog_of, checkpoint_warning, emit_json, err, out
 from sop_runner.commands.summary import summary_cmd
 from sop_runner.config import Config
 
@@ -82,13 +82,20 @@ def _print_results(results: list[runner.RunResult], catalog: Catalog, cfg: Confi
 @click.option("--inventory", "-i")
 @click.option("--limit", "-l", help="Ansible host pattern.")
 @click.option("--check", is_flag=True, help="Dry run (ansible --check).")
+@click.option("--junit", type=PATH_TYPE, help="Write JUnit XML (one case per activity and host) here (CI).")
 @click.option("--json", "as_json", is_flag=True)
-def run_cmd(target: str, inventory: str | None, limit: str | None, check: bool, as_json: bool) -> None:
+def run_cmd(
+    target: str, inventory: str | None, limit: str | None, check: bool, junit: Path | None, as_json: bool
+) -> None:
     """Run an SOP activity or group now (trigger: manual) and record it."""
     cfg = STATE.config(inventory=inventory)
     catalog = catalog_of(cfg, write=True)
     results = _do_run(cfg, catalog, target, limit=limit, check=check, trigger="manual")
     checkpoint_warning(cfg)
+    if junit is not None:
+        from sop_runner.junit import cases_from_records, write_junit
+
+        write_junit(junit, cases_from_records(r for res in results for r in res.records), f"sop run {target}")
     if as_json:
         emit_json([r.to_dict() for r in results])
     else:

@@ -5,6 +5,7 @@ The choice of what to run is :mod:`sop_runner.tick` (from :func:`sop_runner.due.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import click
@@ -13,6 +14,7 @@ from click.exceptions import Exit
 from sop_runner import tick
 from sop_runner.catalog import Catalog
 from sop_runner.commands.common import (
+    PATH_TYPE,
     STATE,
     catalog_of,
     checkpoint_warning,
@@ -28,8 +30,9 @@ from sop_runner.records import RecordStore, utcnow
 
 
 @click.command("tick")
+@click.option("--junit", type=PATH_TYPE, help="Write JUnit XML (one case per activity and host) here (CI).")
 @click.option("--json", "as_json", is_flag=True)
-def tick_cmd(as_json: bool) -> None:
+def tick_cmd(junit: Path | None, as_json: bool) -> None:
     """Run every runnable activity that is due, once (after downtime: one catch-up run).
 
     Each playbook is guarded by its own lock and re-checked against the records after the
@@ -93,7 +96,15 @@ def tick_cmd(as_json: bool) -> None:
                 }
             )
     any_bad = _tick_reports(cfg, catalog, report) or any_bad
+    any_bad = _tick_comply(cfg, catalog, report) or any_bad
     checkpoint_warning(cfg)
+    if junit is not None:
+        from sop_runner.junit import cases_from_records, write_junit
+
+        seqs = [x["seq"] for r in report for x in r.get("records", [])]
+        with open_store(cfg, readonly=True) as store:
+            ticked = [store.get_record(seq) for seq in seqs]
+        write_junit(junit, cases_from_records(ticked), "sop tick")
     with open_store(cfg) as store:
         notified = _notify(store, catalog, cfg)
     if as_json:
@@ -118,6 +129,40 @@ def _notify(store: RecordStore, catalog: Catalog, cfg: Config) -> str | None:
 
     groups = load_groups(cfg.inventory, cache_dir=cfg.records.parent)
     return notify_if_configured(store, catalog, cfg.inventory_dir, groups)
+
+
+def _tick_comply(cfg: Config, catalog: Catalog, report: list[dict[str, Any]]) -> bool:
+    """Run the compliance audit (sop comply) when its catalog activity (KK-1) is due; append a
+    line to `report`; return True when a control failed or a host was unreachable."""
+    from sop_runner.comply.audit import audit
+
+    with open_store(cfg) as store:
+        items = due_items(cfg, catalog, utcnow(), store)
+    due = sorted(
+        {
+            i.activity_id
+            for i in items
+            if i.state in ("due", "overdue") and catalog.activities[i.activity_id].produced_by == "comply"
+        }
+    )
+    if not due:
+        return False
+    with tick.try_lock(cfg.records.parent / "locks" / "comply.lock") as got:
+        if not got:
+            report.append({"playbook": "sop comply", "activities": due, "skipped": "running in another tick"})
+            return False
+        outcome = audit(cfg, catalog, trigger="schedule")
+    report.append(
+        {
+            "playbook": "sop comply",
+            "activities": due,
+            "trigger": "schedule",
+            "records": [
+                {"seq": r.seq, "activity_id": r.activity_id, "status": r.status} for r in outcome.records
+            ],
+        }
+    )
+    return not outcome.ok
 
 
 def _tick_reports(cfg: Config, catalog: Catalog, report: list[dict[str, Any]]) -> bool:

@@ -121,6 +121,21 @@ class StateRow:
 
 
 @dataclass
+class ComplianceRow:
+    """Kepatuhan konfigurasi: one SOP activity audited by ``sop comply`` (KK-1) in the month --
+    how often, the latest result per host and the controls that failed during the month."""
+
+    sop_activity: str
+    audits: int
+    last_at: dt.datetime
+    last_status: str
+    passed: int
+    failed: int
+    unreachable: int
+    failures: list[FindingRow] = field(default_factory=list)
+
+
+@dataclass
 class BackupRow:
     """One backup (or restore drill) record."""
 
@@ -171,6 +186,7 @@ class MonthlyReport:
     backups: list[BackupRow]
     backup_svg: str
     restore_drills: list[BackupRow]
+    compliance: list[ComplianceRow]
     findings: dict[str, list[FindingRow]]
     latest: dict[str, list[StateRow]]
     incidents: list[IncidentRow]
@@ -520,6 +536,51 @@ class _Collector:
             out[section] = rows
         return out
 
+    def compliance(self) -> list[ComplianceRow]:
+        """The month's compliance audits (records of the catalog's ``produced_by: comply``
+        activity), one row per SOP activity audited."""
+        rows: dict[str, ComplianceRow] = {}
+        for act in self.catalog.activities.values():
+            if act.produced_by != "comply":
+                continue
+            for rec in self.month_records(act.id):
+                sop = next(
+                    (str(o.get("sop_activity")) for o in rec.output.values() if isinstance(o, dict)), ""
+                )
+                if not sop:
+                    continue
+                when = parse_iso(rec.started_at).astimezone(self.tz)
+                outs = [o for o in rec.output.values() if isinstance(o, dict)]
+                row = rows.get(sop)
+                if row is None:
+                    row = rows[sop] = ComplianceRow(sop, 0, when, rec.status, 0, 0, 0)
+                row.audits += 1
+                row.last_at, row.last_status = when, rec.status
+                row.passed = sum(len(o.get("passed") or []) for o in outs)
+                row.failed = sum(len(o.get("failed") or []) for o in outs)
+                row.unreachable = sum(len(o.get("unreachable") or []) for o in outs)
+                for f in rec.findings:
+                    key = (str(f.get("host", "")), str(f.get("code", "")))
+                    hit = next((x for x in row.failures if (x.host, x.code) == key), None)
+                    if hit is None:
+                        row.failures.append(
+                            FindingRow(
+                                sop,
+                                key[0],
+                                str(f.get("severity")),
+                                key[1],
+                                str(f.get("message", "")),
+                                when,
+                                when,
+                                1,
+                            )
+                        )
+                    else:
+                        hit.count += 1
+                        hit.last_at = when
+                        hit.message = str(f.get("message", hit.message))
+        return sorted(rows.values(), key=lambda r: r.sop_activity)
+
     def incidents(self) -> list[IncidentRow]:
         rows = []
         for inc in self.store.list_incidents(since=self.since, until=self.until):
@@ -627,6 +688,7 @@ def collect_monthly(
         backups=backups,
         backup_svg=backup_svg,
         restore_drills=drills,
+        compliance=col.compliance(),
         findings=col.findings(),
         latest=col.latest(),
         incidents=incidents,

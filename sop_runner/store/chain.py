@@ -25,7 +25,7 @@ from sop_runner.store.incidents import DerivedReplay, apply_derived
 
 STATUSES = ("successful", "failed", "partial", "unreachable", "interrupted")
 TRIGGERS = ("manual", "schedule", "catch-up")
-VIAS = ("sop-run", "ansible-playbook", "awx", "sop-log", "sop-report", "recovery")
+VIAS = ("sop-run", "ansible-playbook", "awx", "sop-log", "sop-report", "sop-comply", "recovery")
 SEVERITIES = ("info", "warning", "high")
 MEMENUHI = "memenuhi"
 TIDAK_MEMENUHI = "tidak memenuhi"

@@ -8,6 +8,7 @@ import fcntl
 import json
 import os
 import socket
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -91,6 +92,42 @@ class RunsMixin(ChainMixin):
                     ),
                 )
         return fd
+
+    @contextlib.contextmanager
+    def recorded_run(
+        self,
+        run_id: str,
+        *,
+        via: str,
+        trigger: str,
+        operator: str,
+        activities: list[str],
+        playbook: str,
+        inventory: str,
+        check_mode: bool = False,
+    ) -> Iterator[None]:
+        """The lifecycle of a run whose records ``sop`` writes itself (``sop comply``): register it
+        (liveness lock) before the work, mark it finished after the body appended its records;
+        when the body raises, the run is marked interrupted (an *interrupted* record for each
+        activity without one) and the error goes on. A kill -9 inside is found by
+        :meth:`recover_interrupted` as for playbook runs."""
+        fd = self.begin_run(
+            run_id,
+            via=via,
+            trigger=trigger,
+            operator=operator,
+            activities=activities,
+            playbook=playbook,
+            inventory=inventory,
+            check_mode=check_mode,
+        )
+        try:
+            yield
+        except BaseException as exc:
+            self.interrupt_run(run_id, note=f"{playbook} stopped before writing its records: {exc!r}"[:300])
+            os.close(fd)
+            raise
+        self.end_run(run_id, lock_fd=fd)
 
     def add_run_activities(self, run_id: str, activities: list[str]) -> None:
         """Add activities seen so far to a registered run (so an interruption names them)."""

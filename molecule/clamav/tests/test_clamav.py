@@ -9,8 +9,12 @@ import os
 import subprocess
 from pathlib import Path
 
+from datetime import UTC, datetime
+
 import pytest
 import testinfra
+
+from sop_runner.comply import checks
 
 CONTAINER = "mol-clamav"
 SCENARIO = Path(__file__).resolve().parents[1]
@@ -87,7 +91,8 @@ def test_mirror_signatures_and_schedule(ct):
     for name in ("court-webshell.yara", "court-gambling-spam.yara", "court-webshell.ndb"):
         assert ct.file(f"/var/lib/clamav/{name}").exists
     for timer in ("court-clamscan.timer", "court-freshclam.timer"):
-        assert ct.service(timer).is_enabled and ct.service(timer).is_running
+        assert ct.service(timer).is_enabled
+    checks.clamav_scheduled(ct)  # the compliance control D5_clamav_scan_scheduled
     assert not ct.service("clamav-freshclam").is_running
 
 
@@ -130,9 +135,12 @@ def test_quarantine_is_optional(ct, tmp_path):
         remove_samples(ct)  # the next test's run puts the scan script back to quarantine off
 
 
-def check_signatures_fresh(result: dict) -> None:
+def check_signatures_fresh(result: dict, ct) -> None:
     assert "clamav_signatures_stale" not in codes(result)
     assert "clamav_update_failed" not in codes(result)
+    # the compliance control D5_clamav_signatures_fresh agrees with the role's record
+    age = checks.clamav_signature_age(ct, "/var/lib/clamav", "/var/lib/court-clamav", datetime.now(UTC))
+    checks.clamav_signatures_fresh(age, 3)
 
 
 def test_stale_signatures_and_dead_mirror_are_findings(ct, tmp_path):
@@ -145,11 +153,15 @@ def test_stale_signatures_and_dead_mirror_are_findings(ct, tmp_path):
         assert codes(result) == ["clamav_signatures_stale", "clamav_update_failed"], result["findings"]
         assert result["clamav_signature_age_days"] >= 9.9
         with pytest.raises(AssertionError):
-            check_signatures_fresh(result)
+            check_signatures_fresh(result, ct)
+        with pytest.raises(AssertionError, match="ClamAV signatures are"):
+            checks.clamav_signatures_fresh(
+                checks.clamav_signature_age(ct, "/var/lib/clamav", "/var/lib/court-clamav", datetime.now(UTC)), 3
+            )
     finally:
         ct.run_expect([0], "systemctl start lab-clamav-mirror")
     result = run_role(tmp_path)
-    check_signatures_fresh(result)
+    check_signatures_fresh(result, ct)
     assert result["findings"] == []
 
 

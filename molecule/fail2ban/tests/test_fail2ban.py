@@ -8,6 +8,8 @@ import urllib.request
 import pytest
 import testinfra
 
+from sop_runner.comply import checks
+
 CONTAINER = "mol-fail2ban"
 JAILS = {"sshd", "apache-auth", "court-web-probe", "court-web-login"}
 # Real Apache combined-log lines (probe paths as seen on .go.id sites) and lines that must not match.
@@ -42,10 +44,8 @@ def jail_status(ct, jail: str) -> str:
 
 
 def check_protected(ct) -> None:
-    assert ct.service("fail2ban").is_running, "fail2ban is not running"
-    listed = ct.check_output("fail2ban-client status")
-    for jail in JAILS:
-        assert jail in listed, f"jail {jail} not active"
+    """The compliance control D5_fail2ban_court_jails (sop_runner.comply.checks)."""
+    checks.fail2ban_jails(ct, JAILS)
 
 
 def wait_banned(ct, jail: str, ip: str, timeout: float = 40) -> bool:

@@ -16,6 +16,8 @@ from pathlib import Path
 import pytest
 import testinfra
 
+from sop_runner.comply import checks
+
 SCENARIO = Path(__file__).resolve().parents[1]
 REPO = SCENARIO.parents[1]
 SSH_PORT = 22606
@@ -121,15 +123,10 @@ def events(ct) -> list[dict]:
 
 
 def check_default_deny(ct) -> None:
-    listing = ct.check_output("nft list table inet court_filter")
-    assert "hook input priority filter; policy drop;" in listing, "input policy is not drop"
-    for line in listing.splitlines():
-        line = line.strip()
-        if line.endswith("accept") or " accept comment" in line:
-            allowed = (
-                line.startswith(("ct state established", 'iif "lo"', "meta l4proto")) or " saddr " in line
-            )
-            assert allowed, f"rule accepts from anywhere on a SIPP server: {line}"
+    """The compliance controls D5_firewall_default_deny and D5_firewall_management_allow_list
+    (sop_runner.comply.checks): the same definition `sop comply` audits a court with."""
+    checks.firewall_default_deny(ct)
+    checks.firewall_allow_list(ct, CONVERGE_VARS["firewall_admin_networks"], 22, open_to_any=())
 
 
 def check_stray_port_hidden(addr: str) -> None:

@@ -23,8 +23,20 @@ EXPECTED_IDS = (
 
 def test_exactly_the_45_activities_in_sop_order() -> None:
     cat = load_catalog()
-    assert len(cat.activities) == 45
-    assert list(cat.activities) == EXPECTED_IDS
+    sop = [a for a in cat.activities.values() if a.source in ("SIPP", "AS29")]
+    assert len(sop) == 45
+    assert [a.id for a in sop] == EXPECTED_IDS
+
+
+def test_the_compliance_audit_is_one_daily_activity_beside_the_sop() -> None:
+    """KK-1 (sop comply) is the only activity outside the two SOPs: daily, produced by comply."""
+    cat = load_catalog()
+    extra = [a for a in cat.activities.values() if a.source not in ("SIPP", "AS29")]
+    assert [(a.id, a.produced_by, a.schedule, a.runnable) for a in extra] == [
+        ("KK-1", "comply", "daily", False)
+    ]
+    with pytest.raises(CatalogError, match="produced by 'sop comply'"):
+        cat.resolve("KK-1")
 
 
 def test_activity_to_playbook_map_matches_conventions() -> None:
@@ -43,7 +55,7 @@ def test_every_activity_has_sop_fields_and_kinds() -> None:
     for a in cat.activities.values():
         assert a.aktifitas and a.pelaksana and a.output and a.waktu
         if a.kind == "automated":
-            assert a.playbook or a.produced_by == "report"
+            assert a.playbook or a.produced_by in ("report", "comply")
     groups = {g: sorted(a.id for a in cat.group(g)) for g in ("hourly", "daily", "day30")}
     assert groups["hourly"] == ["SIPP-1"]
     assert groups["day30"] == ["C.2", "C.4", "D.4", "D.5", "D.7"]
@@ -102,7 +114,7 @@ def test_override_changes_pelaksana_and_schedule(tmp_path: Path) -> None:
     assert cat.get("F.1").pelaksana == ("Operator Web",)
     assert cat.get("F.1").schedule == "twice_daily"
     assert cat.get("F.1").origin == str(p)
-    assert len(cat.activities) == 46
+    assert len(cat.activities) == 47  # 45 SOP activities, KK-1 (sop comply) and the one added here
 
 
 @pytest.mark.parametrize(

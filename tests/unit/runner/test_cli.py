@@ -61,7 +61,7 @@ def test_help_lists_the_commands_in_their_order_and_the_global_options(
     assert code == 0
     listed = [line.split()[0] for line in out.split("Commands:")[1].splitlines() if line.strip()]
     assert listed == [
-        *("run", "due", "tick", "log", "summary", "install-schedule", "lab-demo", "config"),
+        *("run", "due", "tick", "comply", "log", "summary", "install-schedule", "lab-demo", "config"),
         *("catalog", "records", "awx", "keys", "report", "request", "complaint"),
     ]
     for option in ("--project-dir", "-i, --inventory", "--records", "--operator", "--catalog"):
@@ -116,7 +116,7 @@ def test_json_output_parses(monkeypatch: pytest.MonkeyPatch, capsys: pytest.Capt
     shown = json.loads(out)
     assert code == 0 and shown["id"] == "SIPP-1" and shown["awx_rrule"].startswith("DTSTART;TZID=")
     code, out, _ = sop(monkeypatch, capsys, "catalog", "list", "--json")
-    assert code == 0 and len(json.loads(out)) == 45
+    assert code == 0 and len(json.loads(out)) == 46  # the 45 SOP activities and KK-1 (sop comply)
     code, out, _ = sop(monkeypatch, capsys, "config", "--json")
     assert code == 0 and json.loads(out)["sources"]["records"] == "env SOP_RECORDS"
 
