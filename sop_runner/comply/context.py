@@ -55,7 +55,7 @@ class HostVars:
         from sop_runner.secrets import make_loader
 
         try:
-            self._loader = make_loader(vault_password_file, initialize_context=False)
+            self._loader = make_loader(vault_password_file)
             self._inv = InventoryManager(loader=self._loader, sources=[str(inventory)])
             self._vm = VariableManager(loader=self._loader, inventory=self._inv)
         except AnsibleError as exc:
