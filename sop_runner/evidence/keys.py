@@ -16,7 +16,7 @@ from pathlib import Path
 
 from sop_runner import private
 from sop_runner.evidence import EvidenceError
-from sop_runner.evidence.log import write_atomic, write_checkpoint
+from sop_runner.evidence.log import write_checkpoint
 from sop_runner.evidence.note import NoteError, Signer, Verifier
 from sop_runner.records import Record, RecordStore, iso, utcnow
 
@@ -89,7 +89,7 @@ def _write_private(path: Path, text: str) -> None:
 
 
 def _write_public(path: Path, text: str) -> None:
-    write_atomic(path, text + "\n", mode=0o644)
+    private.write_atomic(path, text + "\n", mode=0o644)
 
 
 def _key_record(store: RecordStore, operator: str, note: str) -> Record:

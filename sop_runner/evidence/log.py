@@ -22,7 +22,6 @@ import fcntl
 import json
 import multiprocessing
 import os
-import tempfile
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -107,26 +106,10 @@ def _load_range(evdir: Path, size: int, leaves: _LeafFile) -> CompactRange:
     return rng
 
 
-def write_atomic(path: Path, text: str, mode: int = 0o600) -> None:
-    """Replace ``path`` with ``text`` (``mode``, 0600 unless said): a reader sees the old or the
-    new file, never a part; each writer stages in its own temporary file, so concurrent writers
-    never rename one another's file away."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            os.fchmod(fh.fileno(), mode)
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
 def _save_range(evdir: Path, rng: CompactRange) -> None:
-    write_atomic(evdir / TREE, json.dumps({"size": rng.size, "hashes": [h.hex() for h in rng.hashes]}))
+    private.write_atomic(
+        evdir / TREE, json.dumps({"size": rng.size, "hashes": [h.hex() for h in rng.hashes]})
+    )
 
 
 @contextlib.contextmanager
@@ -179,7 +162,7 @@ def write_checkpoint(store: RecordStore, signer: Signer) -> tuple[Checkpoint, No
         rng = _extend_saved_tree(store, evdir)
         cp = Checkpoint(signer.name, rng.size, rng.root())
         note = sign_checkpoint(cp, signer)
-        write_atomic(evdir / LATEST, note.render())
+        private.write_atomic(evdir / LATEST, note.render())
     return cp, note
 
 

@@ -34,10 +34,11 @@ from typing import Any
 
 from sop_runner.evidence import EvidenceError
 from sop_runner.evidence.checkpoint import Checkpoint, cosignature_time, open_checkpoint, sign_checkpoint
-from sop_runner.evidence.log import LEAVES, _LeafFile, current_tree, evidence_dir, write_atomic
+from sop_runner.evidence.log import LEAVES, _LeafFile, current_tree, evidence_dir
 from sop_runner.evidence.merkle import leaf_hash, root_of
 from sop_runner.evidence.note import Note, NoteError, Signer, Verifier, parse_note
 from sop_runner.evidence.push import build_push
+from sop_runner.private import write_atomic
 from sop_runner.records import RecordStore
 
 WITNESSED = "witnessed.checkpoint"

@@ -20,11 +20,11 @@ from __future__ import annotations
 import datetime as dt
 import io
 import logging
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from sop_runner import private
 from sop_runner.evidence import EvidenceError
 from sop_runner.evidence.checkpoint import open_checkpoint
 from sop_runner.evidence.note import ALG_ED25519, NoteError, Signer, Verifier
@@ -93,7 +93,6 @@ def sign_report(pdf: Path, signer: Signer, checkpoint_note: str | None) -> Path:
         signing_key=asn1_keys.PrivateKeyInfo.load(key_der),
         cert_registry=SimpleCertificateStore(),
     )
-    tmp = pdf.with_name(f".{pdf.name}.sign-{os.getpid()}")
     try:
         with pdf.open("rb") as src:
             writer = IncrementalPdfFileWriter(src)
@@ -111,16 +110,9 @@ def sign_report(pdf: Path, signer: Signer, checkpoint_note: str | None) -> Path:
                 field_name=FIELD, reason="Laporan bulanan pemeliharaan, ditandatangani kunci pengadilan"
             )
             out = signers.sign_pdf(writer, meta, signer=signer_obj, output=io.BytesIO())
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as f:
-            f.write(out.getvalue())
-            f.flush()
-            os.fsync(f.fileno())
-        tmp.replace(pdf)
+        private.write_atomic(pdf, out.getvalue())
     except (OSError, PdfError) as exc:
         raise EvidenceError(f"report {pdf}: cannot sign ({exc})") from None
-    finally:
-        tmp.unlink(missing_ok=True)
     return pdf
 
 
