@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import io
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -289,4 +289,19 @@ def run_suite(
     if int(code) not in (0, 1, 5):
         tail = " ".join(out.getvalue().split())[-300:]
         raise ComplyError(f"compliance suite did not run (pytest exit {int(code)}): {tail}")
-    return ComplyRun(started=started, ended=utcnow(), results=collector.results)
+    return ComplyRun(started=started, ended=utcnow(), results=_not_confirmed(collector.results))
+
+
+def _not_confirmed(results: list[ControlResult]) -> list[ControlResult]:
+    """A host that did not answer has no *passed* control: one judged from the records or the
+    inventory alone (D.7, C.2, a threshold) is *unreachable* too -- nothing about the host itself
+    was confirmed. Failures stay failures (what the records show is wrong is wrong)."""
+    dark = {r.host: r.message for r in results if r.outcome == UNREACHABLE_OUTCOME}
+    return [
+        replace(
+            r, outcome=UNREACHABLE_OUTCOME, message=f"not confirmed: the host did not answer ({dark[r.host]})"
+        )
+        if r.host in dark and r.outcome == PASSED
+        else r
+        for r in results
+    ]

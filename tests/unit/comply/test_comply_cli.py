@@ -97,8 +97,8 @@ def test_controls_are_recorded_per_sop_activity_and_a_failure_exits_1(
         ("test_D5_marker_present", "ghost"): "unreachable",
         ("test_C4_lynis_floor_configured", "good"): "passed",
         ("test_C4_lynis_floor_configured", "drifted"): "failed",
-        # no connection needed: an unreachable host's inventory-only control still counts
-        ("test_C4_lynis_floor_configured", "ghost"): "passed",
+        # needs no connection, but a host that did not answer has no passed control
+        ("test_C4_lynis_floor_configured", "ghost"): "unreachable",
     }
     with RecordStore(court / "records" / "records.sqlite", readonly=True) as store:
         recs = store.list_records(activity_id="KK-1")
@@ -130,7 +130,7 @@ def test_controls_are_recorded_per_sop_activity_and_a_failure_exits_1(
     # JUnit: one case per control and host, failures and errors as such
     for xml_file in (court / "ci.xml", Path(shown["junit"])):
         root = ET.parse(xml_file).getroot()
-        assert (root.get("tests"), root.get("failures"), root.get("errors")) == ("6", "2", "1")
+        assert (root.get("tests"), root.get("failures"), root.get("errors")) == ("6", "2", "2")
         d5_suite = next(s for s in root.iter("testsuite") if s.get("name") == "D.5")
         ghost = next(c for c in d5_suite.iter("testcase") if c.get("name") == "ghost")
         assert ghost.find("error") is not None and ghost.get("classname") == "D.5.test_D5_marker_present"
