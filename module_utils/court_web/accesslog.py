@@ -604,12 +604,16 @@ def iter_lines(path, problems):
                 except zlib.error as exc:
                     problem = "gzip rusak (%s)" % exc
                     break
-                if data:
-                    parts = (pending + data).split(b"\n")
-                    pending = parts.pop()
-                    for raw in parts:
-                        count += 1
-                        yield _decode(raw)
+                cut = data.rfind(b"\n")
+                if cut < 0:
+                    pending += data
+                else:
+                    # decode the block's whole lines at once (a newline byte is never inside a
+                    # UTF-8 character), then split them: no Python call per line
+                    parts = _decode(pending + data[:cut]).split("\n")
+                    pending = data[cut + 1:]
+                    count += len(parts)
+                    yield from parts
                 chunk = decomp.unused_data if decomp.eof else b""
         if pending:
             count += 1
@@ -808,9 +812,6 @@ def _clip(text, n=160):
     return text if len(text) <= n else text[: n - 3] + "..."
 
 
-_STATUS_CLASS = {code: "%dxx" % (code // 100) for code in range(100, 600)}
-
-
 def analyze(records, options=None):
     """Given (record, in_period) pairs from ``read_records``, return the F.3 result dict:
     summary numbers, top clients, status mix, suspicious list and findings. Clients in
@@ -838,7 +839,8 @@ def analyze(records, options=None):
     pages = Counter()
     total = 0
     trusted_requests = 0
-    first = last = None
+    first = last = prev_when = None
+    status_counts = {}
     stats = {}
     for rec, in_period in records:
         if rec is None:
@@ -854,15 +856,17 @@ def analyze(records, options=None):
         total += 1
         hourly_period[hour] += 1
         when = rec["time"]
-        if first is None or when < first:
-            first = when
-        if last is None or when > last:
-            last = when
+        if when is not prev_when:  # lines of the same second share one datetime object
+            prev_when = when
+            if first is None or when < first:
+                first = when
+            if last is None or when > last:
+                last = when
         client = rec["client"]
         per_client[client] = per_client.get(client, 0) + 1
         per_client_bytes[client] = per_client_bytes.get(client, 0) + rec["bytes"]
         status = rec["status"]
-        status_mix[_STATUS_CLASS.get(status) or ("%dxx" % (status // 100) if status else "-")] += 1
+        status_counts[status] = status_counts.get(status, 0) + 1
         if status >= 500:
             errors.append(when)
         if status == 200 and rec["method"] == "GET":
@@ -898,6 +902,8 @@ def analyze(records, options=None):
             if len(a["examples"]) < 3:
                 a["examples"].append("%s %s -> %s" % (client, _clip(rec["request"]), rec["status"] or "-"))
 
+    for status, n in status_counts.items():
+        status_mix["%dxx" % (status // 100) if status else "-"] += n
     suspicious = []
     findings = []
     for client in sorted(set(probes) | set(scanner_agents) | set(invalid) | set(client_attacks),
