@@ -407,6 +407,27 @@ def _fast_record(line, m):
     }
 
 
+_PRE_CACHE: dict[str, tuple] = {}
+_NO_PRE = (None, (), None)
+
+
+def _pre_fields(pre):
+    """Given what a line holds before its time ('[vhost] client [, proxy...] ident user '),
+    return (vhost, hosts in hop order, user), or _NO_PRE when it is not that. Cached: the same
+    proxies and staff addresses repeat."""
+    tokens = pre.split()
+    if len(tokens) < 3:
+        head = _NO_PRE
+    else:
+        hosts = _split_hosts(" ".join(tokens[:-2])) if len(tokens) > 3 else [tokens[0]]
+        vhost = hosts.pop(0) if len(hosts) >= 2 and _HOSTNAME.match(hosts[0]) else None
+        head = (vhost, tuple(hosts), tokens[-1])
+    if len(_PRE_CACHE) > 20000:
+        _PRE_CACHE.clear()
+    _PRE_CACHE[pre] = head
+    return head
+
+
 def parse_line(line, trusted_proxies=(), _combined=None):
     """Given one access-log line, return a dict (client, forwarded_for, time, method, path,
     protocol, status, bytes, referer, agent, valid_request, vhost, user) or None when the line is
@@ -442,14 +463,10 @@ def parse_line(line, trusted_proxies=(), _combined=None):
             pre, when_text = line[: t.start()], t.group(1)
             request, status, size = a.groups()
             end = a.end()
-    tokens = pre.split()
-    if len(tokens) < 3:
+    head = _PRE_CACHE.get(pre) or _pre_fields(pre)
+    if head is _NO_PRE:
         return None
-    user = tokens[-1]
-    hosts = _split_hosts(" ".join(tokens[:-2])) if len(tokens) > 3 else [tokens[0]]
-    vhost = None
-    if len(hosts) >= 2 and _HOSTNAME.match(hosts[0]):
-        vhost = hosts.pop(0)
+    vhost, hosts, user = head
     wh = _when(when_text)
     if wh is None:
         return None
@@ -482,7 +499,7 @@ def parse_line(line, trusted_proxies=(), _combined=None):
                 if close >= r.end():
                     agent = line[r.end(): close]
     if forwarded is not None and forwarded.strip() not in ("-", "unknown"):
-        chain = _split_hosts(forwarded) + hosts
+        chain = _split_hosts(forwarded) + list(hosts)
     else:
         forwarded = None
         chain = hosts
