@@ -104,6 +104,25 @@ def run_cmd(
     raise Exit(0 if ok else 1)
 
 
+def schedule_environment(cfg: Config) -> dict[str, str]:
+    """The environment of the timer's ``sop tick``: the settings this ``sop`` runs with, so the
+    timer uses the same record store, inventory, project, catalog overrides and vault password
+    file even when they came from this shell's environment (``ANSIBLE_VAULT_PASSWORD_FILE``)."""
+    from sop_runner import runner
+
+    env = {
+        "SOP_RECORDS": str(cfg.records),
+        "SOP_INVENTORY": str(cfg.inventory),
+        "SOP_PROJECT_DIR": str(cfg.project_dir),
+    }
+    if cfg.catalog:
+        env["SOP_CATALOG"] = ":".join(str(p) for p in cfg.catalog)
+    vault = runner.vault_password_file(cfg)
+    if vault is not None:
+        env["SOP_VAULT_PASSWORD_FILE"] = str(vault.absolute())
+    return env
+
+
 @click.command("install-schedule")
 @click.option(
     "--on-calendar", default="*:0/5", show_default=True, help="systemd OnCalendar of the tick timer."
@@ -120,11 +139,7 @@ def install_schedule_cmd(on_calendar: str, check: bool) -> None:
         extravars={
             "sop_schedule_on_calendar": on_calendar,
             "sop_schedule_command": f"{Path(sys.executable).parent / 'sop'} tick",
-            "sop_schedule_environment": {
-                "SOP_RECORDS": str(cfg.records),
-                "SOP_INVENTORY": str(cfg.inventory),
-                "SOP_PROJECT_DIR": str(cfg.project_dir),
-            },
+            "sop_schedule_environment": schedule_environment(cfg),
         },
         check=check,
     )

@@ -13,6 +13,8 @@ import tarfile
 import time
 from pathlib import Path
 
+import pytest
+
 from sop_runner.records import RecordStore
 
 from .conftest import TEST_PLAYBOOK, VAULT_SECRET, Court, make_court
@@ -303,3 +305,30 @@ def test_install_schedule_check_mode_renders_the_timer(court_ok: Court, tmp_path
     assert res.returncode == 0, res.stdout[-2000:] + res.stderr
     assert "Write the sop tick timer unit" in res.stdout
     assert not court_ok.records.exists()  # utility playbooks write no records
+
+
+def test_the_timer_gets_the_settings_this_sop_runs_with(
+    court_ok: Court, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A court that gives the vault password file in its shell (ANSIBLE_VAULT_PASSWORD_FILE, as
+    the README says) and a catalog override on the command line installs a timer whose
+    `sop tick` gets both: without them every tick would stop at the vault or run another catalog."""
+    from sop_runner.commands.run import schedule_environment
+    from sop_runner.config import load_config
+
+    override = tmp_path / "extra_catalog.yml"
+    override.write_text("activities: []\n")
+    env = {k: v for k, v in court_ok.env.items() if "VAULT" not in k}
+    monkeypatch.setenv("ANSIBLE_VAULT_PASSWORD_FILE", str(court_ok.vault_pass))
+    cfg = load_config(env=env, catalog=[override])
+    timer = schedule_environment(cfg)
+    assert timer["SOP_VAULT_PASSWORD_FILE"] == str(court_ok.vault_pass.absolute())
+    assert timer["SOP_CATALOG"].split(":")[-1] == str(override.absolute())
+    assert timer["SOP_RECORDS"] == str(court_ok.records)
+    assert timer["SOP_INVENTORY"] == str(cfg.inventory)
+    # the timer's sop, given only that environment, sees the same configuration
+    again = load_config(env={"HOME": env.get("HOME", "/root"), **timer})
+    assert (again.records, again.inventory) == (cfg.records, cfg.inventory)
+    assert again.project_dir == cfg.project_dir
+    assert again.vault_password_file == court_ok.vault_pass.absolute()
+    assert list(again.catalog) == list(cfg.catalog)
