@@ -94,14 +94,15 @@ def pick_source(ds: DataSet, groups: dict[str, list[str]], source: str | None, c
     return members[0]
 
 
-def check_target(ds: DataSet, groups: dict[str, list[str]], to: str, source: str, cfg: Config) -> None:
-    """Raise UserError when ``--to`` is not an inventory host or is the source server itself."""
+def check_target(ds: DataSet, groups: dict[str, list[str]], to: str, source: str | None, cfg: Config) -> None:
+    """Raise UserError when ``--to`` is not an inventory host or is the source server itself
+    (``source`` None: only the first check)."""
     if to not in groups.get("all", []):
         raise UserError(
             f"--to {to!r}: not a host of the inventory {cfg.inventory}: add the replacement server there "
             "(address, SSH user) first"
         )
-    if to == source:
+    if source is not None and to == source:
         raise UserError(
             f"--to {to!r} is the server whose {ds.label} backups are restored: name the replacement server "
             "(or the source with --from)"
@@ -146,6 +147,7 @@ def recover(
     if at and snap != "latest":
         raise UserError("--at picks the newest backup before a moment: give either --at or --snapshot ID")
     groups = hosts_of(cfg)
+    check_target(ds, groups, to, None, cfg)
     src = pick_source(ds, groups, source, cfg)
     check_target(ds, groups, to, src, cfg)
     scrub = runner.preflight(cfg)
