@@ -47,6 +47,16 @@ def sop(records: Path, *args: str, timeout: int = 1800) -> subprocess.CompletedP
     )
 
 
+def on_spare(records: Path, playbook_path: str, activity: str, group_yaml: str, tmp: Path) -> dict:
+    """Run an SOP playbook against the spare as a member of a group (an inventory beside the lab's
+    that puts it there, with the variables given) and return the activity's newest record."""
+    extra = tmp / "spare-group.yml"
+    extra.write_text(group_yaml)
+    lab = str(ROOT / "inventory" / "lab")
+    ok(run_playbook(records, playbook_path, "-i", lab, "-i", str(extra), "-l", "spare"))
+    return latest(records, activity)
+
+
 def spare(state: str) -> None:
     playbook("playbooks/lab/spare.yml", "-e", f"lab_spare_state={state}")
 
@@ -154,20 +164,13 @@ def test_spare_becomes_sipp_with_the_backups_data(recovered):
 
 def test_sipp_1_succeeds_against_the_recovered_server(recovered, tmp_path):
     records, _, _ = recovered
-    extra = tmp_path / "spare-as-sipp.yml"
-    extra.write_text("sipp_servers:\n  hosts:\n    spare:\n      sipp_url: http://127.0.0.1:8085/SIPP\n")
-    proc = run_playbook(
+    rec = on_spare(
         records,
         "playbooks/sipp_check.yml",
-        "-i",
-        str(ROOT / "inventory" / "lab"),
-        "-i",
-        str(extra),
-        "-l",
-        "spare",
+        "SIPP-1",
+        "sipp_servers:\n  hosts:\n    spare:\n      sipp_url: http://127.0.0.1:8085/SIPP\n",
+        tmp_path,
     )
-    ok(proc)
-    rec = latest(records, "SIPP-1")
     assert rec["status"] == "successful" and list(rec["hosts"]) == ["spare"]
     assert rec["output"]["spare"]["akses_sipp_tersedia"] is True
 
@@ -212,28 +215,18 @@ def test_website_recovered_onto_a_new_spare_and_f1_succeeds(tmp_path):
         )
         spare_rows = podman_exec(SPARE, "mariadb", "-N", "-B", "-e", "SELECT COUNT(*) FROM court_web.posts")
         assert spare_rows.stdout == source_rows.stdout
-        extra = tmp_path / "spare-as-web.yml"
-        extra.write_text(
+        f1 = on_spare(
+            records,
+            "playbooks/website_check.yml",
+            "F.1",
             "web_servers:\n  hosts:\n    spare:\n"
             "      website_check_url: https://127.0.0.1/\n"
             "      website_check_http_url: http://127.0.0.1/\n"
             "      website_check_sitemap_url: https://127.0.0.1/sitemap.xml\n"
             "      website_check_feed_url: https://127.0.0.1/rss.xml\n"
-            "      website_check_delegate_to: spare\n"
+            "      website_check_delegate_to: spare\n",
+            tmp_path,
         )
-        ok(
-            run_playbook(
-                records,
-                "playbooks/website_check.yml",
-                "-i",
-                str(ROOT / "inventory" / "lab"),
-                "-i",
-                str(extra),
-                "-l",
-                "spare",
-            )
-        )
-        f1 = latest(records, "F.1")
         assert f1["status"] == "successful" and f1["output"]["spare"]["akses_website_tersedia"] is True
     finally:
         spare("absent")
