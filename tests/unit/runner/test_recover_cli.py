@@ -4,9 +4,10 @@ traceback, nothing run -- and an unreachable replacement server named as such (a
 from __future__ import annotations
 
 import pytest
-from .conftest import Court
 
 from sop_runner.records import RecordStore
+
+from .conftest import Court
 
 
 def one_error_line(proc) -> str:
@@ -60,7 +61,9 @@ def test_unreachable_replacement_server_is_named_in_one_line(court: Court) -> No
     """The run reaches the first task that needs the server: one line saying it is unreachable,
     exit 1, and the SIPP-7 record says so too."""
     (court.inventory / "group_vars" / "sipp_servers" / "sipp.yml").write_text(
-        "sipp_db_name: sipp\nsipp_restic_password: '{{ vault_test_secret }}'\nsipp_backup_target_host: backup.test\n"
+        "sipp_db_name: sipp\n"
+        "sipp_restic_password: '{{ vault_test_secret }}'\n"
+        "sipp_backup_target_host: backup.test\n"
     )
     proc = court.sop("recover", "sipp", "--to", "ghost", "--from", "localhost")
     assert proc.returncode == 1, proc.stderr
