@@ -11,8 +11,10 @@ SIPP back on a new server from the base image, against moving the same bytes alo
 
 The ratio recovery / raw restore says how much time goes to everything besides moving bytes
 (packages, MariaDB start, configuration, verification). Goal: <= 2. The container is removed at the
-end. The lab's data size is whatever the lab was built with (docs/LAB.md: the size knobs of
-playbooks/lab/up.yml); the result line names it.
+end. The data is the lab's SIPP as it was built (docs/LAB.md: the size knobs of playbooks/lab/up.yml),
+plus BENCH_RECOVER_EXTRA_MB of incompressible "scanned documents" (default 0) put into its uploads
+for the run and removed afterwards (then one more SIPP-2 backup, so the newest backup is the lab's
+own again); the result line names the size.
 
 Run: ``python tests/bench/bench_recover.py`` (or ``./court bench --only bench_recover``).
 """
@@ -33,6 +35,8 @@ SPARE = "courtlab-spare"
 KEY = "/root/.ssh/restic_backup_ed25519"
 KNOWN = "/root/.ssh/restic_backup_known_hosts"
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
+EXTRA_MB = int(os.environ.get("BENCH_RECOVER_EXTRA_MB", "0"))
+EXTRA_DIR = "/var/www/html/SIPP/uploads/bench-extra"
 SFTP = (
     f"sftp.command=ssh -i {KEY} -o BatchMode=yes -o IdentitiesOnly=yes -o StrictHostKeyChecking=yes "
     f"-o UserKnownHostsFile={KNOWN} restic@courtlab-nas -s sftp"
@@ -85,12 +89,25 @@ def main() -> int:
         sys.exit("bench_recover: the court lab is not running (./court lab-up)")
     with tempfile.TemporaryDirectory(prefix="bench-recover-") as tmp:
         records = Path(tmp) / "records.sqlite"
+        backup = ["ansible-playbook", "playbooks/sipp_backup.yml", "-e", "sipp_backup_max_age_hours=0"]
+        if EXTRA_MB:
+            print(
+                f"adding {EXTRA_MB} MiB of incompressible documents to the lab's SIPP uploads …", flush=True
+            )
+            script = (
+                f"mkdir -p {EXTRA_DIR} && for i in $(seq 1 {max(1, EXTRA_MB // 32)}); do "
+                f"head -c 32M /dev/urandom > {EXTRA_DIR}/scan-$i.pdf; done "
+                f"&& chown -R www-data:www-data {EXTRA_DIR}"
+            )
+            subprocess.run(["podman", "exec", "courtlab-sipp", "sh", "-c", script], env=env(), check=True)
         print("SIPP-2 backup of the lab's SIPP …", flush=True)
-        run(
-            ["ansible-playbook", "playbooks/sipp_backup.yml", "-e", "sipp_backup_max_age_hours=0"],
-            records,
-            "SIPP-2",
-        )
+        try:
+            run(backup, records, "SIPP-2")
+        finally:
+            if EXTRA_MB:
+                subprocess.run(
+                    ["podman", "exec", "courtlab-sipp", "rm", "-rf", EXTRA_DIR], env=env(), check=True
+                )
         password = vault_value("sipp_restic_password")
         recoveries, raws, steps = [], [], []
         try:
@@ -108,8 +125,8 @@ def main() -> int:
                 out = next(r for r in result["records"] if r["activity_id"] == "SIPP-7")["output"]["spare"]
                 recoveries.append(out["recovery_seconds"])
                 steps.append(out["step_seconds"])
-                backup = out["backup"]
-                ids = [backup["database"]["id"], backup["files"]["id"]]
+                used = out["backup"]
+                ids = [used["database"]["id"], used["files"]["id"]]
                 script = (
                     # the password arrives on stdin, never on a command line
                     f"set -euo pipefail; read -r RESTIC_PASSWORD; export RESTIC_PASSWORD; rm -rf {RAW}; "
@@ -139,6 +156,8 @@ def main() -> int:
                 )
         finally:
             spare("absent", records)
+            if EXTRA_MB:  # the newest backup is the lab's own again
+                run(backup, records, "SIPP-2 without the extra documents")
     rec, raw_s = sorted(recoveries)[len(recoveries) // 2], sorted(raws)[len(raws) // 2]
     step = steps[recoveries.index(rec)]
     print(
