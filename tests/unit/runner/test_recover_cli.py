@@ -73,3 +73,48 @@ def test_unreachable_replacement_server_is_named_in_one_line(court: Court) -> No
         recs = store.list_records(activity_id="SIPP-7")
     assert [r.status for r in recs] == ["unreachable"]
     assert recs[0].hosts["ghost"]["status"] == "unreachable"
+
+
+def _record(activity: str, started: str, status: str, output: dict) -> dict:
+    host = next(iter(output))
+    return {
+        "activity_id": activity,
+        "via": "sop-run",
+        "trigger": "manual",
+        "operator": "tester",
+        "started_at": started,
+        "ended_at": started,
+        "duration_s": 60.0,
+        "status": status,
+        "output": output,
+        "findings": [],
+        "hosts": {host: {"ok": 1, "changed": 0, "failures": 0, "unreachable": 0, "status": "ok"}},
+    }
+
+
+def test_backups_are_marked_by_the_drills_and_recoveries_that_restored_them(tmp_path, monkeypatch) -> None:
+    """`sop backups list`'s verification state: a D.7 drill (database_snapshot) or a recovery
+    (backup) that restored the snapshot, with whether it succeeded; other records do not count."""
+    from sop_runner.commands.common import STATE
+    from sop_runner.commands.recover import DATA_SETS, proofs
+
+    store = RecordStore(tmp_path / "records.sqlite")
+    drill = {"sipp": {"database_snapshot": {"id": "48f4f107", "time": "x"}, "restore_berhasil": True}}
+    store.append_record(_record("D.7", "2026-11-30T00:00:00Z", "successful", drill))
+    failed = {"sipp": {"database_snapshot": {"id": "aaaa0000", "time": "x"}, "restore_berhasil": False}}
+    store.append_record(_record("D.7", "2026-10-30T00:00:00Z", "failed", failed))
+    recovery = {"spare": {"backup": {"id": "48f4f107" + "0" * 56, "short_id": "48f4f107"}, "pulih": True}}
+    store.append_record(_record("SIPP-7", "2026-12-01T00:00:00Z", "successful", recovery))
+    store.append_record(_record("SIPP-2", "2026-12-01T00:00:00Z", "successful", {"sipp": {"summary": "x"}}))
+    store.close()
+    monkeypatch.setenv("SOP_RECORDS", str(tmp_path / "records.sqlite"))
+    (tmp_path / "sop.yml").write_text("{}\n")
+    monkeypatch.setenv("SOP_CONFIG", str(tmp_path / "sop.yml"))
+    proven = proofs(STATE.config(), DATA_SETS["sipp"])
+    assert proven == {
+        "48f4f107": [
+            {"activity": "D.7", "at": "2026-11-30T00:00:00.000000Z", "ok": True},
+            {"activity": "SIPP-7", "at": "2026-12-01T00:00:00.000000Z", "ok": True},
+        ],
+        "aaaa0000": [{"activity": "D.7", "at": "2026-10-30T00:00:00.000000Z", "ok": False}],
+    }
