@@ -1,4 +1,5 @@
-"""The ``sop`` command line: catalog, run, due, tick, comply, log, records, summary, install-schedule.
+"""The ``sop`` command line: catalog, run, due, tick, comply, log, records, summary, install-schedule,
+recover, backups.
 
 Every read command takes ``--json``. User errors print one line ``sop: error: …`` and exit 2;
 a run that did not succeed everywhere exits 1; ``records verify`` exits 1 on a broken chain.
@@ -13,7 +14,7 @@ import sys
 import click
 from click.exceptions import NoArgsIsHelpError
 
-from sop_runner.commands import awx, catalog, comply, config, due, log, records, run, summary, tick
+from sop_runner.commands import awx, catalog, comply, config, due, log, records, recover, run, summary, tick
 from sop_runner.commands.common import STATE, OrderedGroup, UserError, err, is_user_error
 from sop_runner.commands.log import parse_duration
 from sop_runner.commands.summary import summary_from, summary_rows
@@ -63,6 +64,8 @@ for command in (
     config.config_cmd,
     catalog.catalog_app,
     records.records_app,
+    recover.recover_app,
+    recover.backups_app,
     awx.awx_app,
 ):
     app.add_command(command)

@@ -49,6 +49,8 @@ class PlannedRun:
     playbook: str
     activities: list[str]
     limit: str | None = None
+    # extra variables for the run (sop recover: the replacement server, the backup to restore)
+    extravars: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -256,6 +258,7 @@ def run_playbook(
             playbook=str(cfg.project_dir / planned.playbook),
             inventory=str(cfg.inventory),
             limit=planned.limit,
+            extravars=planned.extravars or None,
             cmdline=" ".join(cmdline) or None,
             envvars=_child_env(cfg, run_id, trigger),
             ident="run",
@@ -287,10 +290,17 @@ def run_playbook(
 
 
 def run_utility_playbook(
-    cfg: Config, playbook: str, *, extravars: dict[str, Any], check: bool = False, limit: str | None = None
+    cfg: Config,
+    playbook: str,
+    *,
+    extravars: dict[str, Any],
+    check: bool = False,
+    limit: str | None = None,
+    on_event: Callable[[dict[str, Any]], None] | None = None,
 ) -> int:
     """Run a project playbook that is not an SOP activity (e.g. install_schedule.yml) with
-    ansible-runner, records disabled, output shown; return its rc."""
+    ansible-runner, records disabled; return its rc. Its output is shown, unless ``on_event`` is
+    given: then the events go there instead (``sop backups list`` reads its custom stats)."""
     import ansible_runner
 
     if not (cfg.project_dir / playbook).is_file():
@@ -309,7 +319,8 @@ def run_utility_playbook(
             extravars=extravars,
             cmdline="--check" if check else None,
             envvars=env,
-            quiet=False,
+            quiet=on_event is not None,
+            event_handler=(lambda ev: on_event(ev) or True) if on_event is not None else None,
             fact_cache_type="ansible.cfg",  # as in run_playbook: the project's fact cache
         )
         return int(r.rc if r.rc is not None else 1)

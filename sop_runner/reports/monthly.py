@@ -82,6 +82,29 @@ class ActivityRow:
 
 
 @dataclass
+class RestoreRow:
+    """The newest restore that proves the backups, up to the report's cutoff (any month): the D.7
+    drill into a scratch copy, or a recovery onto a replacement server (SIPP-7, F.7)."""
+
+    kind: str  # "Uji restorasi (D.7)", "Pemulihan SIPP (SIPP-7)", "Pemulihan website (F.7)"
+    activity_id: str
+    at: dt.datetime
+    status: str
+    host: str
+    backup: str
+    recovery_s: float | None
+    summary: str
+
+
+# The restores the report shows the newest of: (activity, kind, is it a restore of the backups).
+RESTORE_KINDS = (
+    ("D.7", "Uji restorasi (D.7)"),
+    ("SIPP-7", "Pemulihan SIPP (SIPP-7)"),
+    ("F.7", "Pemulihan website (F.7)"),
+)
+
+
+@dataclass
 class DayAvailability:
     """SIPP availability on one day from the hourly SIPP-1 checks."""
 
@@ -186,6 +209,7 @@ class MonthlyReport:
     backups: list[BackupRow]
     backup_svg: str
     restore_drills: list[BackupRow]
+    last_restores: list[RestoreRow]
     compliance: list[ComplianceRow]
     findings: dict[str, list[FindingRow]]
     latest: dict[str, list[StateRow]]
@@ -485,6 +509,37 @@ class _Collector:
         rows.sort(key=lambda r: r.at)
         return rows
 
+    def last_restores(self) -> list[RestoreRow]:
+        """The newest D.7 drill and the newest recovery of SIPP and of the website up to the
+        cutoff, whichever month they were in (a SIPP-7 or F.7 record is a recovery when its output
+        carries recovery_seconds: `sop recover`; a `sop log` troubleshooting entry is not)."""
+        rows = []
+        for act, kind in RESTORE_KINDS:
+            for rec in self.store.iter_records(
+                activity_id=act, until=iso(self.cutoff), include_check=False, newest_first=True
+            ):
+                hosts = [(h, o) for h, o in rec.output.items() if isinstance(o, dict)]
+                if act != "D.7" and not any("recovery_seconds" in o for _, o in hosts):
+                    continue
+                host, out = hosts[0] if hosts else ("-", {})
+                snap = out.get("database_snapshot") or out.get("backup") or {}
+                rows.append(
+                    RestoreRow(
+                        kind=kind,
+                        activity_id=act,
+                        at=parse_iso(rec.started_at).astimezone(self.tz),
+                        status=rec.status,
+                        host=host,
+                        backup=str(snap.get("short_id") or snap.get("id") or "-")
+                        if isinstance(snap, dict)
+                        else "-",
+                        recovery_s=_num(out.get("recovery_seconds")),
+                        summary=rec.summary or rec.note,
+                    )
+                )
+                break
+        return rows
+
     def findings(self) -> dict[str, list[FindingRow]]:
         out: dict[str, list[FindingRow]] = {}
         for section, acts in SECTION_ACTIVITIES.items():
@@ -688,6 +743,7 @@ def collect_monthly(
         backups=backups,
         backup_svg=backup_svg,
         restore_drills=drills,
+        last_restores=col.last_restores(),
         compliance=col.compliance(),
         findings=col.findings(),
         latest=col.latest(),

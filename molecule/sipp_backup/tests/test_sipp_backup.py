@@ -23,10 +23,19 @@ def today(host):
     return host.run("date +%Y-%m-%d").stdout.strip()
 
 
-def test_snapshots_of_database_and_files(host):
+def test_snapshots_of_manifest_database_and_files(host):
     snaps = json.loads(host.check_output(f"{RESTIC} snapshots --json --tag sipp"))
     sources = sorted(t for s in snaps for t in s["tags"] if t.startswith("source:"))
-    assert sources == ["source:database", "source:files"]
+    assert sources == ["source:database", "source:files", "source:manifest"]
+
+
+def test_manifest_lists_key_tables_and_documents(host):
+    """The manifest a recovery compares with: row counts and checksums as the server reports them."""
+    manifest = json.loads(host.check_output(f"{RESTIC} dump latest --tag source:manifest /sipp-manifest.json"))
+    rows = {t["table"]: t["rows"] for t in manifest["tables"]}
+    live = host.check_output("mariadb -N -B -e 'SELECT COUNT(*) FROM sipp.perkara'").strip()
+    assert rows["perkara"] == int(live)
+    assert all(len(v) == 64 for v in manifest["documents"].values())
 
 
 def test_physical_backup_is_complete_and_prepares(host):

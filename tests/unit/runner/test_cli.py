@@ -62,7 +62,7 @@ def test_help_lists_the_commands_in_their_order_and_the_global_options(
     listed = [line.split()[0] for line in out.split("Commands:")[1].splitlines() if line.strip()]
     assert listed == [
         *("run", "due", "tick", "comply", "log", "summary", "install-schedule", "lab-demo", "config"),
-        *("catalog", "records", "awx", "keys", "report", "request", "complaint"),
+        *("catalog", "records", "recover", "backups", "awx", "keys", "report", "request", "complaint"),
     ]
     for option in ("--project-dir", "-i, --inventory", "--records", "--operator", "--catalog"):
         assert option in out
