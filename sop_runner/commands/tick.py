@@ -215,6 +215,7 @@ def _tick_reports(cfg: Config, catalog: Catalog, report: list[dict[str, Any]]) -
                             court,
                             out_dir,
                             groups=load_groups(cfg.inventory, cache_dir=cfg.records.parent),
+                            inventory_dir=cfg.inventory_dir,
                         )
                         summary = f"Laporan Situasi Kondisi {covers['month']} disusun"
                     else:

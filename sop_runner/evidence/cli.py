@@ -146,17 +146,22 @@ def records_prove(seq: int, cp_file: Path | None, key: str | None, as_json: bool
     click.echo(text, nl=False)
 
 
-def verify_checkpoint(records: Path, cp_file: Path, key: str | None, kdir: Path | None) -> Verdict:
+def verify_checkpoint(
+    records: Path, cp_file: Path, key: str | None, kdir: Path | None, inventory_dir: Path | None = None
+) -> Verdict:
     """Check the store at ``records`` against a checkpoint file (``sop records verify``); when
     the saved tree was rewritten too, the witness's copy of the hashes names the record."""
     cp = load_checkpoint(_read(cp_file), _verifiers(records, key, kdir), str(cp_file))
-    wcfg = WitnessConfig.from_env()
+    try:
+        wcfg = WitnessConfig.from_env(inventory_dir=inventory_dir)
+    except EvidenceError:  # the witness's copy only helps; a witness not set up is no reason to fail
+        wcfg = None
     elsewhere = (lambda size: witness_leaves(wcfg, size)) if wcfg else None
     with RecordStore(records, readonly=True) as store:
         return verify_against(store, cp, elsewhere)
 
 
-def checkpoint_after_run(records: Path) -> str | None:
+def checkpoint_after_run(records: Path, inventory_dir: Path | None = None) -> str | None:
     """Write a checkpoint when the court has a key (after ``sop run``/``sop tick``) and push to
     the witness when one is configured (two quick tries); return a warning line when either
     failed. Never raises: evidence never fails a maintenance run."""
@@ -170,7 +175,7 @@ def checkpoint_after_run(records: Path) -> str | None:
     except Exception as exc:  # reported as one warning line
         return f"checkpoint not written: {exc}"
     try:
-        cfg = WitnessConfig.from_env()
+        cfg = WitnessConfig.from_env(inventory_dir=inventory_dir)
         if cfg is None:
             return None
         with RecordStore(records) as store:
@@ -188,10 +193,11 @@ def checkpoint_after_run(records: Path) -> str | None:
 def records_push(batch: int, attempts: int, as_json: bool, kdir: Path | None) -> None:
     """Send the central witness every record it has not cosigned yet (SOP_WITNESS_* settings)."""
     cfg = _state().config()
-    wcfg = WitnessConfig.from_env()
+    wcfg = WitnessConfig.from_env(inventory_dir=cfg.inventory_dir)
     if wcfg is None:
         raise EvidenceError(
-            "no witness configured (set SOP_WITNESS_URL, SOP_WITNESS_TOKEN_FILE, SOP_WITNESS_KEY)"
+            "no witness configured (set SOP_WITNESS_URL, SOP_WITNESS_TOKEN_FILE, SOP_WITNESS_KEY, "
+            f"or write {cfg.inventory_dir / 'witness.yml'})"
         )
     if batch < 1 or attempts < 1:
         raise EvidenceError("--batch and --attempts must be at least 1")
@@ -217,7 +223,7 @@ def records_status(as_json: bool, kdir: Path | None) -> None:
     cfg = _state().config()
     courts = court_keys(key_dir(cfg.records, kdir))
     with RecordStore(cfg.records, readonly=True) as store:
-        st = status(store, courts, WitnessConfig.from_env())
+        st = status(store, courts, WitnessConfig.from_env(inventory_dir=cfg.inventory_dir))
     if as_json:
         click.echo(json.dumps(st.to_dict()))
     elif st.witness is None:
