@@ -16,7 +16,7 @@ from sop_runner.evidence.checkpoint import Checkpoint, open_checkpoint
 from sop_runner.evidence.keys import court_keys, init_key, key_dir, load_signer, load_verifier
 from sop_runner.evidence.log import Verdict, prove, read_latest, verify_against, write_checkpoint
 from sop_runner.evidence.note import NoteError, Verifier
-from sop_runner.evidence.outbox import BATCH, WitnessConfig, push, status, witness_leaves
+from sop_runner.evidence.outbox import BATCH, Status, WitnessConfig, push, status, witness_leaves
 from sop_runner.records import RecordStore
 
 _KEY_DIR = click.option(
@@ -215,6 +215,33 @@ def records_push(batch: int, attempts: int, as_json: bool, kdir: Path | None) ->
     raise Exit(0 if res.ok else 1)
 
 
+def _status_text(st: Status) -> str:
+    if st.witness is None:
+        return f"{st.records} records; no witness configured (SOP_WITNESS_URL or witness.yml)"
+    if st.witnessed == 0:
+        return f"{st.records} records; none witnessed yet by {st.witness} (run 'sop records push')"
+    return (
+        f"{st.records} records; witnessed by {st.witness} up to #{st.witnessed} at {st.witnessed_at}; "
+        f"lag {st.lag} records"
+    )
+
+
+def witness_status_line(records: Path, inventory_dir: Path | None) -> str | None:
+    """Return the ``sop records status`` line for a run's summary (``sop tick``), None when the
+    court has no key or no witness is configured. Never raises."""
+    kdir = key_dir(records)
+    if not (kdir / "court.key").exists():
+        return None
+    try:
+        wcfg = WitnessConfig.from_env(inventory_dir=inventory_dir)
+        if wcfg is None:
+            return None
+        with RecordStore(records, readonly=True) as store:
+            return _status_text(status(store, court_keys(kdir), wcfg))
+    except Exception as exc:  # a summary line, never a failed run
+        return f"status unknown: {exc}"
+
+
 @click.command("status")
 @click.option("--json", "as_json", is_flag=True)
 @_KEY_DIR
@@ -224,17 +251,7 @@ def records_status(as_json: bool, kdir: Path | None) -> None:
     courts = court_keys(key_dir(cfg.records, kdir))
     with RecordStore(cfg.records, readonly=True) as store:
         st = status(store, courts, WitnessConfig.from_env(inventory_dir=cfg.inventory_dir))
-    if as_json:
-        click.echo(json.dumps(st.to_dict()))
-    elif st.witness is None:
-        click.echo(f"{st.records} records; no witness configured (SOP_WITNESS_URL)")
-    elif st.witnessed == 0:
-        click.echo(f"{st.records} records; none witnessed yet by {st.witness} (run 'sop records push')")
-    else:
-        click.echo(
-            f"{st.records} records; witnessed by {st.witness} up to #{st.witnessed} at {st.witnessed_at}; "
-            f"lag {st.lag} records"
-        )
+    click.echo(json.dumps(st.to_dict()) if as_json else _status_text(st))
 
 
 def register(app: click.Group, records_app: click.Group) -> None:
@@ -246,4 +263,4 @@ def register(app: click.Group, records_app: click.Group) -> None:
     records_app.add_command(records_status)
 
 
-__all__ = ["checkpoint_after_run", "load_checkpoint", "register", "verify_checkpoint"]
+__all__ = ["checkpoint_after_run", "load_checkpoint", "register", "verify_checkpoint", "witness_status_line"]

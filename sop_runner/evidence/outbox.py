@@ -241,6 +241,9 @@ def push(
     witnessed = saved[0].size if saved else 0
     rng = current_tree(store)
     result = PushResult(witnessed, witnessed, rng.size)
+    if saved and (rng.size < witnessed or (rng.size == witnessed and rng.root() != saved[0].root)):
+        _show_rewritten(store, signer, cfg, rng.size, rng.root(), witnessed, attempts, backoff, sleep, result)
+        return result
     if witnessed >= rng.size:
         return result
     leaves = _LeafFile(evidence_dir(store) / LEAVES).read(0, rng.size)
@@ -279,6 +282,36 @@ def push(
         witnessed = result.after = end
         result.batches += 1
     return result
+
+
+def _show_rewritten(
+    store: RecordStore,
+    signer: Signer,
+    cfg: WitnessConfig,
+    size: int,
+    root: bytes,
+    witnessed: int,
+    attempts: int,
+    backoff: float,
+    sleep: Callable[[float], None],
+    result: PushResult,
+) -> None:
+    """The store no longer holds the log the witness cosigned (records removed, or rewritten
+    without a new one): sign what it holds now and show it to the witness, which keeps it as a
+    refused checkpoint and raises the alarm. The result carries the problem either way."""
+    note = sign_checkpoint(Checkpoint(signer.name, size, root), signer).render()
+    body = {"checkpoint": note, "old_size": witnessed, "consistency": [], "leaves": []}
+    code, answer = _retrying(cfg, "POST", "/v1/checkpoints", body, attempts, backoff, sleep, result)
+    lost = (
+        f"the store holds {size} records and no longer the {witnessed} the witness cosigned "
+        f"(see 'sop records verify --checkpoint {evidence_dir(store) / WITNESSED}')"
+    )
+    if code is None:
+        result.problem = f"{lost}; {result.problem}"
+        return
+    why = answer.get("error", "error") if isinstance(answer, dict) else "error"
+    detail = answer.get("detail", answer) if isinstance(answer, dict) else answer
+    result.problem = f"{lost}; the witness refused it ({why}): {detail}"
 
 
 def _retrying(

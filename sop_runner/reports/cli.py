@@ -311,7 +311,7 @@ def verify_cmd(
             else:
                 courts = court_keys(key_dir(_config(records, None).records))
             witness = key(witness_key) if witness_key else None
-            if witness is None:
+            if witness is None and not court_key_texts:  # the court's own report: its witness
                 try:
                     cfg = WitnessConfig.from_env(inventory_dir=_config(records, None).inventory_dir)
                 except EvidenceError:  # a witness not set up (yet): its cosignature is not checked
