@@ -50,19 +50,23 @@ def test_the_inventory_file_configures_the_witness_with_paths_relative_to_it(tmp
     assert WitnessConfig.from_env(env, inventory_dir=inv).url == "https://127.0.0.1:9"  # type: ignore[union-attr]
 
 
-def test_no_file_no_witness_and_a_broken_file_is_named(tmp_path: Path) -> None:
-    empty = tmp_path / "empty"
-    empty.mkdir()
-    assert WitnessConfig.from_env({}, inventory_dir=empty) is None
-    missing = _inventory(tmp_path / "a", "url: https://127.0.0.1:1\ntoken_file: nowhere.token\nkey: w.vkey\n")
-    with pytest.raises(EvidenceError, match=r"witness\.yml: token_file .*nowhere\.token: No such file"):
-        WitnessConfig.from_env({}, inventory_dir=missing)
-    plain = _inventory(tmp_path / "b", "url: http://127.0.0.1:1\n")
-    with pytest.raises(EvidenceError, match=r"witness\.yml: url=http://127\.0\.0\.1:1: .*https:// only"):
-        WitnessConfig.from_env({}, inventory_dir=plain)
-    unknown = _inventory(tmp_path / "c", "adress: https://127.0.0.1:1\n")
-    with pytest.raises(EvidenceError, match=r"witness\.yml: expected a mapping of url, token_file"):
-        WitnessConfig.from_env({}, inventory_dir=unknown)
-    halfway = _inventory(tmp_path / "d", "url: https://127.0.0.1:1\n")
-    with pytest.raises(EvidenceError, match=r"witness\.yml: url is set but .*token_file.*key is not"):
-        WitnessConfig.from_env({}, inventory_dir=halfway)
+def test_no_file_no_witness(tmp_path: Path) -> None:
+    assert WitnessConfig.from_env({}, inventory_dir=tmp_path) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [
+        (
+            "url: https://127.0.0.1:1\ntoken_file: nowhere.token\nkey: w.vkey\n",
+            r"witness\.yml: token_file .*nowhere\.token: No such file",
+        ),
+        ("url: http://127.0.0.1:1\n", r"witness\.yml: url=http://127\.0\.0\.1:1: .*https:// only"),
+        ("adress: https://127.0.0.1:1\n", r"witness\.yml: expected a mapping of url, token_file"),
+        ("url: https://127.0.0.1:1\n", r"witness\.yml: url is set but .*token_file.*key is not"),
+        ("url: [unclosed\n", r"witness\.yml: cannot read"),
+    ],
+)
+def test_a_broken_file_is_one_error_naming_it(tmp_path: Path, text: str, error: str) -> None:
+    with pytest.raises(EvidenceError, match=error):
+        WitnessConfig.from_env({}, inventory_dir=_inventory(tmp_path, text))

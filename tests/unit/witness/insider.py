@@ -16,8 +16,9 @@ def _clear_saved_tree(store_path: Path) -> None:
         (store_path.parent / "evidence" / name).unlink(missing_ok=True)
 
 
-def rewrite_record(store_path: Path, seq: int) -> None:
-    """Turn record ``seq`` into a success (column and body) and recompute every hash after it."""
+def rewrite_record(store_path: Path, seq: int, *, clear_tree: bool = True) -> None:
+    """Turn record ``seq`` into a success (column and body) and recompute every hash after it
+    (``clear_tree=False``: a careless insider who leaves the saved Merkle tree as it was)."""
     db = sqlite3.connect(store_path)
     db.execute(
         "UPDATE records SET status = 'successful', "
@@ -35,7 +36,8 @@ def rewrite_record(store_path: Path, seq: int) -> None:
     db.execute("UPDATE chain_head SET last_hash = ?", (prev,))
     db.commit()
     db.close()
-    _clear_saved_tree(store_path)
+    if clear_tree:
+        _clear_saved_tree(store_path)
 
 
 def delete_newest(store_path: Path, keep: int) -> None:
