@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from witness.insider import add_records
 
 from sop_runner.evidence import EvidenceError
 from sop_runner.evidence.note import ALG_COSIGNATURE_V1, Signer
@@ -70,3 +71,29 @@ def test_no_file_no_witness(tmp_path: Path) -> None:
 def test_a_broken_file_is_one_error_naming_it(tmp_path: Path, text: str, error: str) -> None:
     with pytest.raises(EvidenceError, match=error):
         WitnessConfig.from_env({}, inventory_dir=_inventory(tmp_path, text))
+
+
+def test_the_tick_summary_line_needs_a_key_and_a_witness(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sop_runner.evidence.cli import witness_status_line
+    from sop_runner.evidence.keys import init_key
+    from sop_runner.records import RecordStore
+
+    for var in ("SOP_WITNESS_URL", "SOP_KEY_DIR"):
+        monkeypatch.delenv(var, raising=False)
+    records = tmp_path / "court" / "records.sqlite"
+    inv = _inventory(
+        tmp_path, "url: https://127.0.0.1:1\ntoken_file: token\nkey: " + WITNESS.verifier.vkey + "\n"
+    )
+    (inv / "token").write_text("t" * 43)
+    with RecordStore(records) as store:
+        add_records(store, 1)
+    assert witness_status_line(records, inv) is None  # no court key: nothing to witness
+    with RecordStore(records) as store:
+        init_key(store, records.parent / "keys", name="pn-x.example/sop", operator="t")
+    assert witness_status_line(records, tmp_path) is None  # no witness configured there
+    line = witness_status_line(records, inv)
+    assert line == "2 records; none witnessed yet by witness.example/ma (run 'sop records push')"
+    (inv / "witness.yml").write_text("url: http://127.0.0.1:1\n")
+    assert (witness_status_line(records, inv) or "").startswith("status unknown: ")
