@@ -2,19 +2,23 @@
 
     python -m central migrate --url postgresql+psycopg://owner@host/witness [--service-role R]
     python -m central witness-key --name witness.example/ma --out /etc/sop-central/witness.key
+    python -m central witness-vkey --key /etc/sop-central/witness.key   (print its verifier key)
     python -m central add-court --dsn … --court pn-x --vkey 'pn-x.example/sop+…' [--privacy records]
+                                [--token-stdin]   (register with a given token; a rerun changes nothing)
     python -m central set-court-key --dsn … --court pn-x --vkey 'pn-x.example/sop+…'   (after a rotation)
     python -m central courts --dsn …       (the courts silent longest first)
     python -m central serve --host 0.0.0.0 --port 8443 --certfile … --keyfile …
 
-``serve`` reads ``CENTRAL_DSN``, ``CENTRAL_WITNESS_KEY``, ``CENTRAL_APPRISE_URLS`` and serves
-HTTPS only: it refuses to start without a certificate and key.
+``--dsn`` of the admin commands defaults to ``$CENTRAL_ADMIN_DSN`` (a role that may write
+``courts``: the schema's owner). ``serve`` reads ``CENTRAL_DSN``, ``CENTRAL_WITNESS_KEY``,
+``CENTRAL_APPRISE_URLS`` and serves HTTPS only: it refuses to start without a certificate and key.
 """
 
 from __future__ import annotations
 
 import os
 import secrets
+import sys
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -28,28 +32,78 @@ from sop_runner.evidence.note import ALG_COSIGNATURE_V1, NoteError, Signer, Veri
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
-def migrate(url: str, service_role: str = "sop_witness") -> None:
-    """Bring the database at the SQLAlchemy ``url`` to the newest schema (Alembic)."""
+def migrate(url: str, service_role: str = "sop_witness") -> tuple[str | None, str | None]:
+    """Bring the database at the SQLAlchemy ``url`` to the newest schema (Alembic); return the
+    schema revision before and after."""
     from alembic import command
     from alembic.config import Config
+    from alembic.runtime.migration import MigrationContext
+    from sqlalchemy import create_engine, pool
+
+    def revision() -> str | None:
+        engine = create_engine(url, poolclass=pool.NullPool)
+        try:
+            with engine.connect() as conn:
+                return MigrationContext.configure(conn).get_current_revision()
+        finally:
+            engine.dispose()
 
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
-    cfg.set_main_option("sqlalchemy.url", url)
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))  # configparser interpolation
     cfg.attributes["service_role"] = service_role
+    before = revision()
     command.upgrade(cfg, "head")
+    return before, revision()
 
 
 def register_court(dsn: str, court_id: str, vkey: str, privacy: str = "hashes") -> str:
     """Register a court with its verifier key; return its new bearer token (shown once)."""
-    verifier = Verifier.parse(vkey)
     token = secrets.token_urlsafe(32)
+    ensure_court(dsn, court_id, vkey, token, privacy, existing_ok=False)
+    return token
+
+
+MIN_TOKEN = 32
+
+
+def ensure_court(
+    dsn: str, court_id: str, vkey: str, token: str, privacy: str = "hashes", *, existing_ok: bool = True
+) -> bool:
+    """Register a court with its verifier key and the given bearer token; return True when it
+    was added, False when it is registered exactly so already (``existing_ok``).
+
+    Raise :class:`ValueError` for a token shorter than :data:`MIN_TOKEN` characters or a court
+    registered with another key, token or privacy level (a key change is ``set-court-key``)."""
+    verifier = Verifier.parse(vkey)
+    if len(token) < MIN_TOKEN:
+        raise ValueError(f"the token of {court_id} has {len(token)} characters; give at least {MIN_TOKEN}")
+    digest = token_digest(token)
     with psycopg.connect(dsn) as conn:
+        row = conn.execute(
+            "SELECT origin, vkey, token_sha256, privacy FROM courts WHERE court_id = %s", (court_id,)
+        ).fetchone()
+        if row is not None and existing_ok:
+            differs = [
+                what
+                for what, have, want in (
+                    ("key", row[1], verifier.vkey),
+                    ("token", row[2], digest),
+                    ("privacy level", row[3], privacy),
+                )
+                if have != want
+            ]
+            if not differs:
+                return False
+            raise ValueError(
+                f"court {court_id} is registered with another {' and '.join(differs)} "
+                "(a rotated key: set-court-key)"
+            )
         conn.execute(
             "INSERT INTO courts (court_id, origin, vkey, token_sha256, privacy) VALUES (%s, %s, %s, %s, %s)",
-            (court_id, verifier.name, verifier.vkey, token_digest(token), privacy),
+            (court_id, verifier.name, verifier.vkey, digest, privacy),
         )
-    return token
+    return True
 
 
 @click.group("central", no_args_is_help=True)
@@ -109,12 +163,29 @@ def court_overview(dsn: str) -> list[CourtRow]:
     return [CourtRow(r[0], r[1], r[2] or 0, r[3], r[4]) for r in rows]
 
 
+_DSN = click.option(
+    "--dsn",
+    envvar="CENTRAL_ADMIN_DSN",
+    required=True,
+    help="libpq connection string of a role that may write 'courts' (default: $CENTRAL_ADMIN_DSN).",
+)
+
+
 @main.command("migrate")
 @click.option("--url", required=True, help="SQLAlchemy URL of the database (postgresql+psycopg://…).")
 @click.option("--service-role", default="sop_witness", show_default=True)
 def migrate_cmd(url: str, service_role: str) -> None:
-    """Create or upgrade the witness schema."""
-    migrate(url, service_role)
+    """Create or upgrade the witness schema; say whether anything changed."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        before, after = migrate(url, service_role)
+    except (SQLAlchemyError, ValueError) as exc:
+        raise click.ClickException(str(exc).splitlines()[0]) from None
+    if before == after:
+        click.echo(f"schema at revision {after} (unchanged)")
+    else:
+        click.echo(f"schema at revision {after} (was {before or 'empty'})")
 
 
 @main.command("witness-key")
@@ -132,21 +203,41 @@ def witness_key_cmd(name: str, out: Path) -> None:
     click.echo(signer.verifier.vkey)
 
 
+@main.command("witness-vkey")
+@click.option("--key", "key_file", type=click.Path(path_type=Path, dir_okay=False), required=True)
+def witness_vkey_cmd(key_file: Path) -> None:
+    """Print the verifier key of the witness key in KEY (what the courts configure)."""
+    try:
+        click.echo(Signer.parse(key_file.read_text(encoding="ascii")).verifier.vkey)
+    except (OSError, UnicodeDecodeError, NoteError) as exc:
+        raise click.ClickException(f"{key_file}: {getattr(exc, 'strerror', None) or exc}") from None
+
+
 @main.command("add-court")
-@click.option("--dsn", required=True)
+@_DSN
 @click.option("--court", "court_id", required=True)
 @click.option("--vkey", required=True, help="The court's verifier key (sop keys show).")
 @click.option("--privacy", type=click.Choice(["hashes", "records"]), default="hashes", show_default=True)
-def add_court_cmd(dsn: str, court_id: str, vkey: str, privacy: str) -> None:
+@click.option(
+    "--token-stdin",
+    is_flag=True,
+    help="Take the court's token from standard input; a court already registered so is left as it is.",
+)
+def add_court_cmd(dsn: str, court_id: str, vkey: str, privacy: str, token_stdin: bool) -> None:
     """Register a court; print its token (give it to the court, it is not stored)."""
     try:
-        click.echo(register_court(dsn, court_id, vkey, privacy))
-    except (NoteError, psycopg.Error) as exc:
+        if not token_stdin:
+            click.echo(register_court(dsn, court_id, vkey, privacy))
+            return
+        token = sys.stdin.read().strip()
+        added = ensure_court(dsn, court_id, vkey, token, privacy)
+    except (NoteError, ValueError, psycopg.Error) as exc:
         raise click.ClickException(str(exc).splitlines()[0]) from None
+    click.echo(f"{court_id}: {'registered' if added else 'already registered (unchanged)'}")
 
 
 @main.command("set-court-key")
-@click.option("--dsn", required=True)
+@_DSN
 @click.option("--court", "court_id", required=True)
 @click.option("--vkey", required=True, help="The court's new verifier key (after 'sop keys init --rotate').")
 def set_court_key_cmd(dsn: str, court_id: str, vkey: str) -> None:
@@ -159,7 +250,7 @@ def set_court_key_cmd(dsn: str, court_id: str, vkey: str) -> None:
 
 
 @main.command("courts")
-@click.option("--dsn", required=True)
+@_DSN
 def courts_cmd(dsn: str) -> None:
     """List the courts, the silent longest first: last witnessed record and time, forks refused."""
     try:

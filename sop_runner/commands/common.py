@@ -150,6 +150,6 @@ def checkpoint_warning(cfg: Config) -> None:
     one is configured); a failure there is one warning line, never a failed run."""
     from sop_runner.evidence.cli import checkpoint_after_run
 
-    warning = checkpoint_after_run(cfg.records)
+    warning = checkpoint_after_run(cfg.records, cfg.inventory_dir)
     if warning:
         err.print(f"sop: warning: {warning}", highlight=False)

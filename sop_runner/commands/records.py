@@ -144,7 +144,7 @@ def records_verify(cp_file: Path | None, key: str | None, blobs: bool, as_json: 
             raise Exit(1)
         err.print(f"{found.checked} kept files match their sha256", highlight=False)
     if cp_file:
-        verdict = verify_checkpoint(cfg.records, cp_file, key, None)
+        verdict = verify_checkpoint(cfg.records, cp_file, key, None, cfg.inventory_dir)
         if as_json:
             emit_json(verdict.to_dict())
         elif verdict.ok:

@@ -120,6 +120,11 @@ def tick_cmd(junit: Path | None, as_json: bool) -> None:
             else:
                 recs = ", ".join(f"{x['activity_id']}={x['status']}" for x in r["records"])
                 out.print(f"{r['playbook']} [{r['trigger']}]: {recs}", highlight=False)
+        from sop_runner.evidence.cli import witness_status_line
+
+        witnessed = witness_status_line(cfg.records, cfg.inventory_dir)
+        if witnessed:
+            out.print(f"witness: {witnessed}", highlight=False)
     raise Exit(1 if any_bad else 0)
 
 
@@ -215,6 +220,7 @@ def _tick_reports(cfg: Config, catalog: Catalog, report: list[dict[str, Any]]) -
                             court,
                             out_dir,
                             groups=load_groups(cfg.inventory, cache_dir=cfg.records.parent),
+                            inventory_dir=cfg.inventory_dir,
                         )
                         summary = f"Laporan Situasi Kondisi {covers['month']} disusun"
                     else:

@@ -16,7 +16,7 @@ from sop_runner.evidence.checkpoint import Checkpoint, open_checkpoint
 from sop_runner.evidence.keys import court_keys, init_key, key_dir, load_signer, load_verifier
 from sop_runner.evidence.log import Verdict, prove, read_latest, verify_against, write_checkpoint
 from sop_runner.evidence.note import NoteError, Verifier
-from sop_runner.evidence.outbox import BATCH, WitnessConfig, push, status, witness_leaves
+from sop_runner.evidence.outbox import BATCH, Status, WitnessConfig, push, status, witness_leaves
 from sop_runner.records import RecordStore
 
 _KEY_DIR = click.option(
@@ -146,17 +146,22 @@ def records_prove(seq: int, cp_file: Path | None, key: str | None, as_json: bool
     click.echo(text, nl=False)
 
 
-def verify_checkpoint(records: Path, cp_file: Path, key: str | None, kdir: Path | None) -> Verdict:
+def verify_checkpoint(
+    records: Path, cp_file: Path, key: str | None, kdir: Path | None, inventory_dir: Path | None = None
+) -> Verdict:
     """Check the store at ``records`` against a checkpoint file (``sop records verify``); when
     the saved tree was rewritten too, the witness's copy of the hashes names the record."""
     cp = load_checkpoint(_read(cp_file), _verifiers(records, key, kdir), str(cp_file))
-    wcfg = WitnessConfig.from_env()
+    try:
+        wcfg = WitnessConfig.from_env(inventory_dir=inventory_dir)
+    except EvidenceError:  # the witness's copy only helps; a witness not set up is no reason to fail
+        wcfg = None
     elsewhere = (lambda size: witness_leaves(wcfg, size)) if wcfg else None
     with RecordStore(records, readonly=True) as store:
         return verify_against(store, cp, elsewhere)
 
 
-def checkpoint_after_run(records: Path) -> str | None:
+def checkpoint_after_run(records: Path, inventory_dir: Path | None = None) -> str | None:
     """Write a checkpoint when the court has a key (after ``sop run``/``sop tick``) and push to
     the witness when one is configured (two quick tries); return a warning line when either
     failed. Never raises: evidence never fails a maintenance run."""
@@ -170,7 +175,7 @@ def checkpoint_after_run(records: Path) -> str | None:
     except Exception as exc:  # reported as one warning line
         return f"checkpoint not written: {exc}"
     try:
-        cfg = WitnessConfig.from_env()
+        cfg = WitnessConfig.from_env(inventory_dir=inventory_dir)
         if cfg is None:
             return None
         with RecordStore(records) as store:
@@ -188,10 +193,11 @@ def checkpoint_after_run(records: Path) -> str | None:
 def records_push(batch: int, attempts: int, as_json: bool, kdir: Path | None) -> None:
     """Send the central witness every record it has not cosigned yet (SOP_WITNESS_* settings)."""
     cfg = _state().config()
-    wcfg = WitnessConfig.from_env()
+    wcfg = WitnessConfig.from_env(inventory_dir=cfg.inventory_dir)
     if wcfg is None:
         raise EvidenceError(
-            "no witness configured (set SOP_WITNESS_URL, SOP_WITNESS_TOKEN_FILE, SOP_WITNESS_KEY)"
+            "no witness configured (set SOP_WITNESS_URL, SOP_WITNESS_TOKEN_FILE, SOP_WITNESS_KEY, "
+            f"or write {cfg.inventory_dir / 'witness.yml'})"
         )
     if batch < 1 or attempts < 1:
         raise EvidenceError("--batch and --attempts must be at least 1")
@@ -209,6 +215,33 @@ def records_push(batch: int, attempts: int, as_json: bool, kdir: Path | None) ->
     raise Exit(0 if res.ok else 1)
 
 
+def _status_text(st: Status) -> str:
+    if st.witness is None:
+        return f"{st.records} records; no witness configured (SOP_WITNESS_URL or witness.yml)"
+    if st.witnessed == 0:
+        return f"{st.records} records; none witnessed yet by {st.witness} (run 'sop records push')"
+    return (
+        f"{st.records} records; witnessed by {st.witness} up to #{st.witnessed} at {st.witnessed_at}; "
+        f"lag {st.lag} records"
+    )
+
+
+def witness_status_line(records: Path, inventory_dir: Path | None) -> str | None:
+    """Return the ``sop records status`` line for a run's summary (``sop tick``), None when the
+    court has no key or no witness is configured. Never raises."""
+    kdir = key_dir(records)
+    if not (kdir / "court.key").exists():
+        return None
+    try:
+        wcfg = WitnessConfig.from_env(inventory_dir=inventory_dir)
+        if wcfg is None:
+            return None
+        with RecordStore(records, readonly=True) as store:
+            return _status_text(status(store, court_keys(kdir), wcfg))
+    except Exception as exc:  # a summary line, never a failed run
+        return f"status unknown: {exc}"
+
+
 @click.command("status")
 @click.option("--json", "as_json", is_flag=True)
 @_KEY_DIR
@@ -217,18 +250,8 @@ def records_status(as_json: bool, kdir: Path | None) -> None:
     cfg = _state().config()
     courts = court_keys(key_dir(cfg.records, kdir))
     with RecordStore(cfg.records, readonly=True) as store:
-        st = status(store, courts, WitnessConfig.from_env())
-    if as_json:
-        click.echo(json.dumps(st.to_dict()))
-    elif st.witness is None:
-        click.echo(f"{st.records} records; no witness configured (SOP_WITNESS_URL)")
-    elif st.witnessed == 0:
-        click.echo(f"{st.records} records; none witnessed yet by {st.witness} (run 'sop records push')")
-    else:
-        click.echo(
-            f"{st.records} records; witnessed by {st.witness} up to #{st.witnessed} at {st.witnessed_at}; "
-            f"lag {st.lag} records"
-        )
+        st = status(store, courts, WitnessConfig.from_env(inventory_dir=cfg.inventory_dir))
+    click.echo(json.dumps(st.to_dict()) if as_json else _status_text(st))
 
 
 def register(app: click.Group, records_app: click.Group) -> None:
@@ -240,4 +263,4 @@ def register(app: click.Group, records_app: click.Group) -> None:
     records_app.add_command(records_status)
 
 
-__all__ = ["checkpoint_after_run", "load_checkpoint", "register", "verify_checkpoint"]
+__all__ = ["checkpoint_after_run", "load_checkpoint", "register", "verify_checkpoint", "witness_status_line"]

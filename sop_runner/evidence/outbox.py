@@ -6,7 +6,8 @@ The court's side of the witness protocol (see ``central/``):
   ``$SOP_WITNESS_TOKEN_FILE``, the witness's cosigner key is ``$SOP_WITNESS_KEY`` (verifier key
   text or a file holding it) and ``$SOP_WITNESS_CA`` optionally names the CA bundle that signed
   the witness's certificate; ``$SOP_WITNESS_PRIVACY=records`` sends the records themselves, not
-  only their hashes;
+  only their hashes. Without ``$SOP_WITNESS_URL`` the same settings come from ``witness.yml`` in
+  the inventory folder (keys ``url, token_file, key, ca, privacy``; paths relative to the file);
 - records go in batches: for each batch the court signs a checkpoint at the batch's end and
   sends it with a consistency proof from the last cosigned size and the records' hashes;
 - every cosigned checkpoint is checked (court and witness signatures) and saved as
@@ -43,6 +44,16 @@ from sop_runner.records import RecordStore
 
 WITNESSED = "witnessed.checkpoint"
 BATCH = 500
+#: the court's witness settings in its inventory folder (when ``SOP_WITNESS_URL`` is not set)
+WITNESS_FILE = "witness.yml"
+_FILE_KEYS = {
+    "url": "SOP_WITNESS_URL",
+    "token_file": "SOP_WITNESS_TOKEN_FILE",
+    "key": "SOP_WITNESS_KEY",
+    "ca": "SOP_WITNESS_CA",
+    "privacy": "SOP_WITNESS_PRIVACY",
+}
+_FILE_PATHS = ("token_file", "ca")
 
 
 @dataclass(frozen=True)
@@ -57,33 +68,69 @@ class WitnessConfig:
     timeout: float = 30.0
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None) -> WitnessConfig | None:
-        """Return the configuration from ``SOP_WITNESS_*``, None when no witness is configured.
-        Raise :class:`EvidenceError` when it is configured incompletely or wrongly."""
+    def from_env(
+        cls, env: dict[str, str] | None = None, inventory_dir: Path | None = None
+    ) -> WitnessConfig | None:
+        """Return the configuration from ``SOP_WITNESS_*``, else from ``witness.yml`` in
+        ``inventory_dir``; None when no witness is configured. Raise :class:`EvidenceError`
+        when it is configured incompletely or wrongly."""
         env = dict(os.environ) if env is None else env
+        if env.get("SOP_WITNESS_URL") or inventory_dir is None:
+            return cls._from_settings(env, lambda name: name)
+        path = inventory_dir / WITNESS_FILE
+        by_env = {v: k for k, v in _FILE_KEYS.items()}
+        return cls._from_settings(_file_settings(path), lambda name: f"{path}: {by_env[name]}")
+
+    @classmethod
+    def _from_settings(cls, env: dict[str, str], name: Callable[[str], str]) -> WitnessConfig | None:
         url = env.get("SOP_WITNESS_URL", "")
         if not url:
             return None
         if not url.startswith("https://"):
-            raise EvidenceError(f"SOP_WITNESS_URL={url}: the witness is reached over https:// only")
-        missing = [k for k in ("SOP_WITNESS_TOKEN_FILE", "SOP_WITNESS_KEY") if not env.get(k)]
+            raise EvidenceError(f"{name('SOP_WITNESS_URL')}={url}: the witness is reached over https:// only")
+        missing = [name(k) for k in ("SOP_WITNESS_TOKEN_FILE", "SOP_WITNESS_KEY") if not env.get(k)]
         if missing:
-            raise EvidenceError(f"SOP_WITNESS_URL is set but {', '.join(missing)} is not")
+            raise EvidenceError(f"{name('SOP_WITNESS_URL')} is set but {', '.join(missing)} is not")
+        token_file = env["SOP_WITNESS_TOKEN_FILE"]
         try:
-            token = Path(env["SOP_WITNESS_TOKEN_FILE"]).read_text(encoding="utf-8").strip()
+            token = Path(token_file).read_text(encoding="utf-8").strip()
         except OSError as exc:
-            raise EvidenceError(f"SOP_WITNESS_TOKEN_FILE: {exc.strerror}") from None
+            raise EvidenceError(f"{name('SOP_WITNESS_TOKEN_FILE')} {token_file}: {exc.strerror}") from None
         key_text = env["SOP_WITNESS_KEY"]
-        if Path(key_text).is_file():
-            key_text = Path(key_text).read_text(encoding="ascii")
         try:
+            if Path(key_text).is_file():
+                key_text = Path(key_text).read_text(encoding="ascii")
             key = Verifier.parse(key_text)
-        except NoteError as exc:
-            raise EvidenceError(f"SOP_WITNESS_KEY: {exc}") from None
+        except (OSError, UnicodeDecodeError, NoteError) as exc:
+            raise EvidenceError(f"{name('SOP_WITNESS_KEY')}: {exc}") from None
         privacy = env.get("SOP_WITNESS_PRIVACY", "hashes")
         if privacy not in ("hashes", "records"):
-            raise EvidenceError(f"SOP_WITNESS_PRIVACY={privacy}: expected hashes or records")
+            raise EvidenceError(f"{name('SOP_WITNESS_PRIVACY')}={privacy}: expected hashes or records")
         return cls(url.rstrip("/"), token, key, env.get("SOP_WITNESS_CA") or None, privacy == "records")
+
+
+def _file_settings(path: Path) -> dict[str, str]:
+    """Return the settings in a ``witness.yml`` as ``SOP_WITNESS_*`` names ({} when there is
+    none); paths are relative to the file, a verifier key may be given as a file too."""
+    import yaml
+
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise EvidenceError(f"{path}: cannot read ({str(exc).splitlines()[0]})") from None
+    if not isinstance(data, dict) or set(data) - set(_FILE_KEYS):
+        raise EvidenceError(f"{path}: expected a mapping of {', '.join(_FILE_KEYS)}")
+    out = {}
+    for key, value in data.items():
+        if value is None:
+            continue
+        text = str(value)
+        if key in _FILE_PATHS or (key == "key" and "+" not in text):
+            text = str(path.parent / Path(text).expanduser())
+        out[_FILE_KEYS[key]] = text
+    return out
 
 
 class _Transient(Exception):
@@ -194,6 +241,9 @@ def push(
     witnessed = saved[0].size if saved else 0
     rng = current_tree(store)
     result = PushResult(witnessed, witnessed, rng.size)
+    if saved and (rng.size < witnessed or (rng.size == witnessed and rng.root() != saved[0].root)):
+        _show_rewritten(store, signer, cfg, rng.size, rng.root(), witnessed, attempts, backoff, sleep, result)
+        return result
     if witnessed >= rng.size:
         return result
     leaves = _LeafFile(evidence_dir(store) / LEAVES).read(0, rng.size)
@@ -232,6 +282,36 @@ def push(
         witnessed = result.after = end
         result.batches += 1
     return result
+
+
+def _show_rewritten(
+    store: RecordStore,
+    signer: Signer,
+    cfg: WitnessConfig,
+    size: int,
+    root: bytes,
+    witnessed: int,
+    attempts: int,
+    backoff: float,
+    sleep: Callable[[float], None],
+    result: PushResult,
+) -> None:
+    """The store no longer holds the log the witness cosigned (records removed, or rewritten
+    without a new one): sign what it holds now and show it to the witness, which keeps it as a
+    refused checkpoint and raises the alarm. The result carries the problem either way."""
+    note = sign_checkpoint(Checkpoint(signer.name, size, root), signer).render()
+    body = {"checkpoint": note, "old_size": witnessed, "consistency": [], "leaves": []}
+    code, answer = _retrying(cfg, "POST", "/v1/checkpoints", body, attempts, backoff, sleep, result)
+    lost = (
+        f"the store holds {size} records and no longer the {witnessed} the witness cosigned "
+        f"(see 'sop records verify --checkpoint {evidence_dir(store) / WITNESSED}')"
+    )
+    if code is None:
+        result.problem = f"{lost}; {result.problem}"
+        return
+    why = answer.get("error", "error") if isinstance(answer, dict) else "error"
+    detail = answer.get("detail", answer) if isinstance(answer, dict) else answer
+    result.problem = f"{lost}; the witness refused it ({why}): {detail}"
 
 
 def _retrying(

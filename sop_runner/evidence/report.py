@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
 from sop_runner.evidence import EvidenceError
 from sop_runner.evidence.checkpoint import cosignature_time, open_checkpoint
@@ -30,14 +31,15 @@ class ReportCheckpoint:
     note: str = ""
 
 
-def report_checkpoint(store: RecordStore) -> ReportCheckpoint | None:
-    """Return the checkpoint to print for this store, or None when there is none to trust."""
+def report_checkpoint(store: RecordStore, inventory_dir: Path | None = None) -> ReportCheckpoint | None:
+    """Return the checkpoint to print for this store, or None when there is none to trust
+    (the witness's settings from the environment or ``inventory_dir``'s ``witness.yml``)."""
     try:
         courts = court_keys(key_dir(store.path))
     except EvidenceError:
         return None
     try:
-        cfg = WitnessConfig.from_env()
+        cfg = WitnessConfig.from_env(inventory_dir=inventory_dir)
         saved = read_witnessed(store, courts, cfg.key) if cfg else None
     except EvidenceError:
         saved = None

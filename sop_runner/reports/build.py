@@ -51,11 +51,21 @@ def build_monthly_report(
     pdf: bool = True,
     now: dt.datetime | None = None,
     groups: Mapping[str, Sequence[str]] | None = None,
+    inventory_dir: Path | None = None,
 ) -> tuple[list[Path], dict[str, object]]:
     """As :func:`build_monthly`, and also return what the report covers (for its own record):
     month, record count, the hash of the last record covered and whether the chain verified."""
     year, mon = parse_month(month)
-    report = collect_monthly(store, catalog, year, mon, court=court, now=now or utcnow(), groups=groups)
+    report = collect_monthly(
+        store,
+        catalog,
+        year,
+        mon,
+        court=court,
+        now=now or utcnow(),
+        groups=groups,
+        inventory_dir=inventory_dir,
+    )
     base = out_dir / monthly_basename(court, year, mon)
     html = write_atomic(base.with_suffix(".html"), render_monthly_html(report))
     paths = [html]

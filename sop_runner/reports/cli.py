@@ -197,6 +197,7 @@ def monthly_cmd(
                 out or cfg.records.parent / "reports",
                 pdf=pdf,
                 groups=groups,
+                inventory_dir=cfg.inventory_dir,
             )
             if record:
                 summary = (
@@ -310,8 +311,11 @@ def verify_cmd(
             else:
                 courts = court_keys(key_dir(_config(records, None).records))
             witness = key(witness_key) if witness_key else None
-            if witness is None:
-                cfg = WitnessConfig.from_env()
+            if witness is None and not court_key_texts:  # the court's own report: its witness
+                try:
+                    cfg = WitnessConfig.from_env(inventory_dir=_config(records, None).inventory_dir)
+                except EvidenceError:  # a witness not set up (yet): its cosignature is not checked
+                    cfg = None
                 witness = cfg.key if cfg else None
         except EvidenceError as exc:
             raise ReportError(str(exc)) from None

@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -670,11 +671,13 @@ def collect_monthly(
     court: CourtInfo | None = None,
     now: dt.datetime | None = None,
     groups: Mapping[str, Sequence[str]] | None = None,
+    inventory_dir: Path | None = None,
 ) -> MonthlyReport:
     """Given the store, the catalog and a month, return the MonthlyReport data.
 
     ``groups`` are the inventory's hosts per group: each slot is judged per host of the
     activity's scope, as ``sop due`` does (None: on the activity's records as a whole).
+    ``inventory_dir`` is where the court's ``witness.yml`` may be (the witnessed checkpoint).
     Raise ReportError for a month that has not started or a store without any record up to
     the end of the month.
     """
@@ -757,7 +760,7 @@ def collect_monthly(
         chain_count=verify.count,
         chain_problem=verify.problem,
         record_count=sum(len(v) for v in col.records.values()),
-        checkpoint=report_checkpoint(store),
+        checkpoint=report_checkpoint(store, inventory_dir),
     )
 
 

@@ -6,18 +6,18 @@ from __future__ import annotations
 
 import base64
 import json
-import sqlite3
 import sys
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from witness.insider import delete_newest, rewrite_record
 
 from sop_runner import cli
 from sop_runner.evidence.checkpoint import open_checkpoint
 from sop_runner.evidence.merkle import leaf_hash, verify_inclusion
 from sop_runner.evidence.note import Signer, Verifier
-from sop_runner.records import GENESIS_HASH, RecordStore, _chain_hash
+from sop_runner.records import RecordStore
 
 _SOP_ENV = ("SOP_PROJECT_DIR", "SOP_INVENTORY", "SOP_CATALOG", "SOP_OPERATOR", "SOP_KEY_DIR")
 
@@ -121,32 +121,12 @@ def test_checkpoint_prove_and_verify_round_trip(store_path: Path, tmp_path: Path
     assert res.exit_code == 0 and res.stdout.startswith("OK: 9 records; the first 7 match the checkpoint")
 
 
-def _recompute_after_edit(path: Path, seq: int) -> None:
-    db = sqlite3.connect(path)
-    db.execute(
-        "UPDATE records SET status = 'successful', body = replace(body, '\"failed\"', '\"successful\"') "
-        "WHERE seq = ?",
-        (seq,),
-    )
-    prev = GENESIS_HASH
-    for s, rid, run, act, started, status, via, chk, body in db.execute(
-        "SELECT seq, record_id, run_id, activity_id, started_at, status, via, check_mode, body FROM records "
-        "ORDER BY seq"
-    ).fetchall():
-        digest = _chain_hash(prev, s, (rid, run, act, started, status, via, chk), body)
-        db.execute("UPDATE records SET prev_hash = ?, hash = ? WHERE seq = ?", (prev, digest, s))
-        prev = digest
-    db.execute("UPDATE chain_head SET last_hash = ?", (prev,))
-    db.commit()
-    db.close()
-
-
 def test_an_insider_turning_a_failed_backup_into_a_success_is_named(store_path: Path, tmp_path: Path) -> None:
     _init(store_path)
     _add(store_path, 6)
     cp_file = tmp_path / "cp.txt"
     assert sop("records", "checkpoint", "--out", str(cp_file)).exit_code == 0
-    _recompute_after_edit(store_path, 5)  # record #5 is the failed SIPP-2 backup
+    rewrite_record(store_path, 5, clear_tree=False)  # record #5 is the failed SIPP-2 backup
     assert sop("records", "verify").exit_code == 0  # the chain alone is fooled
     res = sop("records", "verify", "--checkpoint", str(cp_file))
     assert res.exit_code == 1
@@ -161,12 +141,7 @@ def test_cut_off_records_are_detected(store_path: Path, tmp_path: Path) -> None:
     _add(store_path, 6)
     cp_file = tmp_path / "cp.txt"
     sop("records", "checkpoint", "--out", str(cp_file))
-    db = sqlite3.connect(store_path)
-    db.execute("DELETE FROM records WHERE seq > 5")
-    last = db.execute("SELECT hash FROM records WHERE seq = 5").fetchone()[0]
-    db.execute("UPDATE chain_head SET last_seq = 5, last_hash = ?", (last,))
-    db.commit()
-    db.close()
+    delete_newest(store_path, 5)
     res = sop("records", "verify", "--checkpoint", str(cp_file))
     assert res.exit_code == 1 and "BROKEN: record #6 and later are missing" in res.stdout
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 import socket
-import sqlite3
 import threading
 import time
 from collections.abc import Iterator
@@ -32,7 +31,9 @@ from sop_runner.evidence import EvidenceError  # noqa: E402
 from sop_runner.evidence.keys import init_key, load_signer  # noqa: E402
 from sop_runner.evidence.note import ALG_COSIGNATURE_V1, Signer  # noqa: E402
 from sop_runner.evidence.outbox import WitnessConfig, push, status  # noqa: E402
-from sop_runner.records import GENESIS_HASH, RecordStore, _chain_hash  # noqa: E402
+from sop_runner.records import RecordStore  # noqa: E402
+
+from .insider import add_records, delete_newest, rewrite_record  # noqa: E402
 
 WITNESS = Signer.generate("witness.example/ma", ALG_COSIGNATURE_V1)
 
@@ -149,17 +150,7 @@ def court(
     return store
 
 
-def _add(store: RecordStore, n: int) -> None:
-    for _ in range(n):
-        i = store.count()
-        store.append_record(
-            {
-                "activity_id": "SIPP-2",
-                "started_at": f"2026-11-{1 + i % 28:02d}T01:00:00Z",
-                "ended_at": f"2026-11-{1 + i % 28:02d}T01:05:00Z",
-                "status": "failed" if i == 3 else "successful",
-            }
-        )
+_add = add_records
 
 
 def _leaves(dsn: str) -> list[int]:
@@ -254,23 +245,7 @@ def test_a_rewritten_history_is_refused_by_the_witness_and_named_by_verify(
     witnessed = tmp_path / "auditor-copy.checkpoint"
     witnessed.write_text((court.dir / "evidence" / "witnessed.checkpoint").read_text())
     # the insider turns the failed backup (#4) into a success and recomputes the whole chain
-    db = sqlite3.connect(court.path)
-    db.execute(
-        "UPDATE records SET status = 'successful', "
-        "body = replace(body, '\"failed\"', '\"successful\"') WHERE seq = 4"
-    )
-    prev = GENESIS_HASH
-    for s, rid, run, act, started, st, via, chk, body in db.execute(
-        "SELECT seq, record_id, run_id, activity_id, started_at, status, via, check_mode, body "
-        "FROM records ORDER BY seq"
-    ).fetchall():
-        prev_used, prev = prev, _chain_hash(prev, s, (rid, run, act, started, st, via, chk), body)
-        db.execute("UPDATE records SET prev_hash = ?, hash = ? WHERE seq = ?", (prev_used, prev, s))
-    db.execute("UPDATE chain_head SET last_hash = ?", (prev,))
-    db.commit()
-    db.close()
-    for name in ("leaves.bin", "tree.json"):
-        (court.dir / "evidence" / name).unlink()
+    rewrite_record(court.path, 4)
     _add(court, 1)
     res = runner.invoke(cli.app, ["records", "push"])
     assert res.exit_code == 1 and "PUSH INCOMPLETE" in res.stdout and "fork" in res.stdout
@@ -318,3 +293,21 @@ def test_pushing_goes_on_after_the_court_key_is_rotated(
     assert res.exit_code == 0 and "witnessed up to record #7" in res.stdout, res.output
     assert len(court_keys(kdir)) == 2
     assert _leaves(witness_db["owner"]) == list(range(1, 8))
+
+
+def test_a_store_that_lost_witnessed_records_is_shown_to_the_witness_and_refused(
+    court: RecordStore, witness_db: dict[str, str]
+) -> None:
+    _add(court, 5)
+    cfg = WitnessConfig.from_env()
+    assert cfg is not None
+    assert push(court, _signer(court), cfg).ok
+    rewrite_record(court.path, 4)  # same size, another history: nothing new to send
+    res = push(court, _signer(court), cfg)
+    assert not res.ok and "no longer the 6 the witness cosigned" in res.problem and "(fork)" in res.problem
+    delete_newest(court.path, 4)  # and the newest records go too
+    res = push(court, _signer(court), cfg)
+    assert not res.ok and "holds 4 records and no longer the 6" in res.problem
+    with psycopg.connect(witness_db["owner"]) as conn:
+        assert conn.execute("SELECT code FROM findings").fetchall() == [("fork",), ("fork",)]
+    assert _leaves(witness_db["owner"]) == list(range(1, 7))  # the witness keeps what it cosigned

@@ -4,7 +4,6 @@ and the database refusing UPDATE/DELETE/TRUNCATE on the log tables even to the s
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,7 +19,9 @@ from sop_runner.evidence.checkpoint import Checkpoint  # noqa: E402
 from sop_runner.evidence.log import write_checkpoint  # noqa: E402
 from sop_runner.evidence.note import ALG_COSIGNATURE_V1, Signer, parse_note  # noqa: E402
 from sop_runner.evidence.push import build_push  # noqa: E402
-from sop_runner.records import GENESIS_HASH, RecordStore, _chain_hash  # noqa: E402
+from sop_runner.records import RecordStore  # noqa: E402
+
+from .insider import delete_newest, rewrite_record  # noqa: E402
 
 WITNESS = Signer.generate("witness.example/ma", ALG_COSIGNATURE_V1)
 
@@ -81,21 +82,7 @@ def _count(dsn: str, table: str) -> int:
 
 def _rewrite(court: Court, seq: int) -> None:
     """An insider edits record ``seq`` and recomputes the chain (and so re-signs with the key)."""
-    db = sqlite3.connect(court.store.path)
-    db.execute("UPDATE records SET status = 'successful' WHERE seq = ?", (seq,))
-    prev = GENESIS_HASH
-    for s, rid, run, act, started, status, via, chk, body in db.execute(
-        "SELECT seq, record_id, run_id, activity_id, started_at, status, via, check_mode, body FROM records "
-        "ORDER BY seq"
-    ).fetchall():
-        digest = _chain_hash(prev, s, (rid, run, act, started, status, via, chk), body)
-        db.execute("UPDATE records SET prev_hash = ?, hash = ? WHERE seq = ?", (prev, digest, s))
-        prev = digest
-    db.execute("UPDATE chain_head SET last_hash = ?", (prev,))
-    db.commit()
-    db.close()
-    for name in ("leaves.bin", "tree.json"):  # the insider also clears the saved tree
-        (court.store.dir / "evidence" / name).unlink()
+    rewrite_record(court.store.path, seq)
 
 
 def test_a_push_is_cosigned_and_a_resend_changes_nothing(
@@ -167,13 +154,7 @@ def test_deleting_the_newest_witnessed_records_is_a_fork(
     a = Court(tmp_path, "pn-a", witness_db["owner"])
     a.add(6)
     assert client.post("/v1/checkpoints", json=a.push_body(0), headers=a.auth).status_code == 200
-    db = sqlite3.connect(a.store.path)
-    db.execute("DELETE FROM records WHERE seq > 4")
-    db.execute("UPDATE chain_head SET last_seq = 4, last_hash = (SELECT hash FROM records WHERE seq = 4)")
-    db.commit()
-    db.close()
-    for name in ("leaves.bin", "tree.json"):
-        (a.store.dir / "evidence" / name).unlink()
+    delete_newest(a.store.path, 4)
     a.add(1)  # a new record #5 in place of the removed ones
     cp, note = write_checkpoint(a.store, a.key)
     assert cp.size == 5
