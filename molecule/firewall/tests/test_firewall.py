@@ -86,6 +86,9 @@ def run_over_ssh(tmp_path: Path, extra_vars: dict, check: bool = False) -> subpr
     env.update(
         ANSIBLE_ROLES_PATH=str(REPO / "roles"),
         ANSIBLE_TIMEOUT="5",
+        # One try: the lockout test needs the confirmation to fail while the bad rule set runs
+        # (molecule's base config retries; a retry would land after the rollback).
+        ANSIBLE_SSH_RETRIES="0",
         ANSIBLE_SSH_ARGS="-o ControlMaster=auto -o ControlPersist=60s",
         ANSIBLE_SSH_CONTROL_PATH_DIR=CP_DIR,
         ANSIBLE_RETRY_FILES_ENABLED="false",
