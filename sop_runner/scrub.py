@@ -11,10 +11,13 @@ scrubbed, and it is written again (:meth:`Scrubber.json_text`); plain text (ansi
 ``stdout``) is scrubbed with every form.
 
 **Very short secrets.** A vault value shorter than :data:`MIN_SECRET_LENGTH` characters cannot
-be masked: replacing ``"ab"`` or ``"root"`` everywhere would destroy the records (host names,
-words, numbers) and tell an attacker where the secret was. Such values are not masked; each run
-whose vault holds one gets a *warning* finding ``vault_value_too_short`` on its records
-(:meth:`Scrubber.findings`), naming the length, never the value. The fix is a longer secret, or
+be masked inside other words: replacing ``"ab"`` or ``"root"`` in every word would destroy the
+records (host names, words, numbers) and tell an attacker where the secret was. Such a value (and
+each escaped form of it) is masked where it **stands alone** -- not preceded or followed by a
+letter, digit or ``_`` -- which is how a password is printed (a value, a quoted string, an
+argument), while ``"root"`` inside ``"rootfs"`` stays readable. Each run whose vault holds one
+also gets a *warning* finding ``vault_value_too_short`` on its records
+(:meth:`Scrubber.findings`), naming the length, never the value: the fix is a longer secret, or
 moving a value that is not secret (a user name, a port) out of the vault.
 """
 
@@ -133,6 +136,17 @@ def _forms_of(base: str) -> set[str]:
     return {f for f in forms if len(f) >= MIN_SECRET_LENGTH}
 
 
+def _short_forms(secret: str) -> set[str]:
+    """The forms of a secret shorter than :data:`MIN_SECRET_LENGTH`: the secret (and stripped of
+    surrounding white space) with each escaper applied once and twice, masked only where they
+    stand alone (see the module docstring)."""
+    forms: set[str] = set()
+    for base in {secret, secret.strip()} - {""}:
+        once = {base} | {esc(base) for esc in ESCAPERS}
+        forms |= once | {esc(f) for f in once for esc in ESCAPERS}
+    return forms
+
+
 def escaped_forms(secret: str) -> set[str]:
     """Given a secret, return the secret and every form it can take in kept text: each escaper
     of :data:`ESCAPERS` applied once and twice, for the secret as given, stripped of surrounding
@@ -194,8 +208,9 @@ def _pattern(forms: tuple[str, ...], flexible: tuple[str, ...]) -> re.Pattern[st
 class Scrubber:
     """Masks vault values (and their escaped forms) in strings and parsed data.
 
-    ``Scrubber(secrets)`` keeps the secrets of at least :data:`MIN_SECRET_LENGTH` characters;
-    :attr:`too_short` counts the others (see the module docstring for why they are not masked).
+    ``Scrubber(secrets)`` masks the secrets of at least :data:`MIN_SECRET_LENGTH` characters
+    wherever they occur; :attr:`too_short` counts the others, which are masked only where they
+    stand alone (see the module docstring).
     """
 
     def __init__(self, secrets: Iterable[str] = ()) -> None:
@@ -211,9 +226,16 @@ class Scrubber:
         self.forms: tuple[str, ...] = tuple(sorted(set().union(*groups.values()), key=lambda f: (-len(f), f)))
         self._groups = tuple((p, tuple(fs)) for p, fs in sorted(groups.items()))
         self.flexible: tuple[tuple[str, str], ...] = tuple(sorted(flexible, key=lambda p: -len(p[1])))
+        short = set().union(*(_short_forms(s) for s in values if len(s.strip()) < MIN_SECRET_LENGTH))
+        self.short_forms: tuple[str, ...] = tuple(sorted(short, key=lambda f: (-len(f), f)))
+        self._short = (
+            re.compile(r"(?<!\w)(?:" + "|".join(re.escape(f) for f in self.short_forms) + r")(?!\w)")
+            if short
+            else None
+        )
 
     def __bool__(self) -> bool:
-        return bool(self.forms)
+        return bool(self.forms or self.short_forms)
 
     def _present(self, value: str) -> tuple[str, ...]:
         found = [f for p, fs in self._groups if p in value for f in fs if f in value]
@@ -222,18 +244,22 @@ class Scrubber:
 
     def text(self, value: str) -> str:
         """Return ``value`` (plain text) with every form of every secret replaced by ``********``."""
-        if not self.forms or not value:
+        if not self or not value:
             return value
         flexible = tuple(rx for anchor, rx in self.flexible if anchor in value)
         if flexible:  # multi-line matches first: the literal forms would cut them into pieces
             value = _pattern((), flexible).sub(REDACTED, value)
         present = self._present(value)
-        return _pattern(present, ()).sub(REDACTED, value) if present else value
+        if present:
+            value = _pattern(present, ()).sub(REDACTED, value)
+        if self._short is not None and any(f in value for f in self.short_forms):
+            value = self._short.sub(REDACTED, value)
+        return value
 
     def data(self, value: Any) -> Any:
         """Return a copy of parsed data (dicts, lists, tuples, strings) with every string value
         and key scrubbed with :meth:`text`; other values are returned as they are."""
-        if not self.forms:
+        if not self:
             return value
         if isinstance(value, str):
             return self.text(value)
@@ -247,7 +273,7 @@ class Scrubber:
         """Given serialized JSON, return it parsed, scrubbed with :meth:`data` and serialized
         again (never edited as text). Text that is not JSON (a file cut short by a crash) is
         scrubbed as plain text with every form."""
-        if not self.forms:
+        if not self:
             return text
         try:
             parsed = json.loads(text)
@@ -268,8 +294,8 @@ class Scrubber:
                 "code": "vault_value_too_short",
                 "message": (
                     f"{len(self.too_short)} vault value(s) shorter than {MIN_SECRET_LENGTH} characters "
-                    f"(length {lengths}) cannot be masked in records and artifacts; use longer "
-                    "secrets, or move values that are not secret out of the vault"
+                    f"(length {lengths}) are masked only where they stand alone, not inside other "
+                    "words; use longer secrets, or move values that are not secret out of the vault"
                 ),
                 "incident": False,
             }

@@ -156,16 +156,22 @@ def test_text_without_secrets_is_left_alone() -> None:
     assert scrub.data({"a": (1, "x"), 2: None}) == {"a": [1, "x"], 2: None}
 
 
-def test_very_short_secrets_are_not_masked_and_are_reported() -> None:
-    scrub = Scrubber(["ab", "root", "1234567", "long-enough-secret"])
-    assert scrub.text("user root on host ab:1234567") == "user root on host ab:1234567"
+def test_very_short_secrets_are_masked_where_they_stand_alone_and_are_reported() -> None:
+    scrub = Scrubber(["ab", "root", "1234567", "long-enough-secret", 'q"1'])
+    # printed as a value, a quoted string, an argument: masked
+    assert scrub.text("user root on host ab:1234567") == f"user {REDACTED} on host {REDACTED}:{REDACTED}"
+    assert json.loads(scrub.json_text('{"pw": "q\\"1", "l": ["ab", "x"]}')) == {"pw": REDACTED, "l": [REDACTED, "x"]}
+    assert scrub.text("argv=['q\"1']") == f"argv=[{REDACTED}]"  # the shell-quoted form, quotes and all
+    # inside other words: left readable (masking there would destroy the record)
+    assert scrub.text("rootfs on /dev/ab1c, id 12345678, about_root") == "rootfs on /dev/ab1c, id 12345678, about_root"
     assert scrub.text("pw=long-enough-secret") == f"pw={REDACTED}"
     [finding] = scrub.findings()
     assert finding["severity"] == "warning" and finding["code"] == "vault_value_too_short"
-    assert "length 2, 4, 7" in finding["message"]
-    for value in ("ab", "root", "1234567"):
+    assert "length 2, 3, 4, 7" in finding["message"]
+    for value in ("ab", "root", "1234567", 'q"1'):
         assert value not in finding["message"].replace(str(MIN_SECRET_LENGTH), "")
     assert Scrubber(["long-enough-secret"]).findings() == []
+    assert Scrubber(["ab"]).data({"k": ["ab", 1]}) == {"k": [REDACTED, 1]}
 
 
 def test_multi_line_secret_is_masked_line_by_line() -> None:
