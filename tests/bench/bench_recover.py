@@ -124,7 +124,7 @@ def main() -> int:
                 result = json.loads(proc.stdout)
                 out = next(r for r in result["records"] if r["activity_id"] == "SIPP-7")["output"]["spare"]
                 recoveries.append(out["recovery_seconds"])
-                steps.append(out["step_seconds"])
+                steps.append({**out["step_seconds"], "files_background": out["files_restore_seconds"]})
                 used = out["backup"]
                 ids = [used["database"]["id"], used["files"]["id"]]
                 script = (
@@ -166,8 +166,9 @@ def main() -> int:
         f"{rec:.1f} s vs {raw_s:.1f} s | {rec / raw_s:.2f} | <= 2"
     )
     print(
-        f"RESULT | context: the recovery without installing packages (steps {step}) / raw restore "
-        f"| {(rec - step.get('install', 0)) / raw_s:.2f} | (the packages come from the Debian mirror)"
+        f"RESULT | context: the recovery's own files restore (restic in the background beside the "
+        f"installation and the database; steps {step}) / raw restore "
+        f"| {step['files_background'] / raw_s:.2f} | (the packages come from the Debian mirror)"
     )
     return 0
 
