@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ from labkit import ROOT, env, vault
 
 sys.path.insert(0, str(ROOT))
 from sop_runner.records import RecordStore  # noqa: E402
+from sop_runner.store.chain import Record  # noqa: E402
 
 
 def run_playbook(
@@ -74,3 +76,9 @@ def assert_no_secret(*texts: str, folder: Path | None = None) -> None:
     for s in secrets():
         for b in blobs:
             assert s not in b, "a vault secret leaked into a record, log or artifact"
+
+
+@dataclass(frozen=True)
+class Day30Run:
+    records: Path  # the store day-30 wrote into (later tests may add their own records to it)
+    day30: list[Record]  # what day-30 itself left there, read right after the run

@@ -9,9 +9,6 @@ everywhere), so it is ordered after the other lab tests (``runs_last``, tests/co
 from __future__ import annotations
 
 import pytest
-from sippkit import ok, run_playbook
-
-from sop_runner.records import RecordStore
 
 pytestmark = [pytest.mark.lab, pytest.mark.runs_last]
 
@@ -25,19 +22,11 @@ EXPECTED = {
     "D.5": SERVERS,
     "D.7": {"sipp"},
 }
-LAB_VARS = (
-    '{"clamav_official_databases": false, "clamav_mirror_url": "http://127.0.0.1:8873",'
-    ' "fail2ban_ignoreip": ["127.0.0.1/8", "::1", "10.0.0.0/8"]}'
-)
 
 
-def test_day30_leaves_one_record_per_activity_for_its_hosts(tmp_path):
-    # the restore drill needs a SIPP backup to restore (SIPP-2 is daily, so a court has one)
-    ok(run_playbook(tmp_path / "backup.sqlite", "playbooks/sipp_backup.yml"))
-    records = tmp_path / "records.sqlite"
-    ok(run_playbook(records, "playbooks/day30.yml", "-e", LAB_VARS))
-    with RecordStore(records, readonly=True) as store:
-        recs = store.list_records()
+def test_day30_leaves_one_record_per_activity_for_its_hosts(day30_lab):
+    # day30_lab (tests/lab/conftest.py): a SIPP-2 backup, then playbooks/day30.yml as one run
+    recs = day30_lab.day30
     got = {r.activity_id: set(r.hosts) for r in recs}
     assert got == EXPECTED, got
     assert len(recs) == len(EXPECTED), [r.activity_id for r in recs]  # one record each
