@@ -30,6 +30,11 @@ def store_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("SOP_RECORDS", str(tmp_path / "court" / "records.sqlite"))
     for var in _SOP_ENV:
         monkeypatch.delenv(var, raising=False)
+    # not the project's lab inventory: its witness.yml would send these stores to the lab witness
+    (tmp_path / "inventory").mkdir()
+    monkeypatch.setenv("SOP_INVENTORY", str(tmp_path / "inventory"))
+    for var in ("SOP_WITNESS_URL", "SOP_WITNESS_TOKEN_FILE", "SOP_WITNESS_KEY", "SOP_WITNESS_CA"):
+        monkeypatch.delenv(var, raising=False)
     return tmp_path / "court" / "records.sqlite"
 
 

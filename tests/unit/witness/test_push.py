@@ -265,6 +265,25 @@ def test_a_witness_certificate_that_does_not_verify_is_an_error(court: RecordSto
         push(court, _signer(court), bad)
 
 
+def test_verify_gives_its_verdict_when_the_witness_cannot_be_asked(
+    court: RecordStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The witness's copy of the hashes only helps `verify`: a witness whose certificate does not
+    verify (a CA file that changed) must not take the store's own verdict away."""
+    _add(court, 6)
+    runner = CliRunner()
+    assert runner.invoke(cli.app, ["records", "push"]).exit_code == 0
+    witnessed = tmp_path / "auditor-copy.checkpoint"
+    witnessed.write_text((court.dir / "evidence" / "witnessed.checkpoint").read_text())
+    delete_newest(court.path, 5)  # records #6 and #7 go (and their leaves saved beside the store)
+    other, _ = _cert(tmp_path / ".." / tmp_path.name)  # a different self-signed certificate
+    monkeypatch.setenv("SOP_WITNESS_CA", str(other))
+    res = runner.invoke(cli.app, ["records", "verify", "--checkpoint", str(witnessed)])
+    assert res.exit_code == 1 and res.stdout.startswith("BROKEN: record #6 and later are missing"), (
+        res.stdout + repr(res.exception)
+    )
+
+
 def test_the_witness_is_reached_over_https_only(tmp_path: Path) -> None:
     with pytest.raises(EvidenceError, match="https:// only"):
         WitnessConfig.from_env({"SOP_WITNESS_URL": "http://127.0.0.1:1"})
