@@ -247,7 +247,7 @@ def test_kill_9_of_sop_run_against_the_lab(tmp_path: Path) -> None:
     assert court.sop("records", "verify").returncode == 0
 
 
-def test_two_ticks_at_once_run_sipp1_exactly_once(tmp_path: Path) -> None:
+def test_two_ticks_at_once_run_sipp1_exactly_once(tmp_path: Path, same_hour_slot: None) -> None:
     court = _lab_court(tmp_path, playbook=TEST_SIPP1)
     ticks = [court.popen("tick", "--json") for _ in range(2)]
     outs = [t.communicate(timeout=900) for t in ticks]

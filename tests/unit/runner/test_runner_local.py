@@ -242,7 +242,7 @@ def test_kill_9_mid_run_then_next_start_marks_interrupted(court_ok: Court) -> No
     assert not any((c.records.parent / "work").iterdir())  # the killed run's private data is gone
 
 
-def test_two_concurrent_ticks_run_each_due_activity_once(court_ok: Court) -> None:
+def test_two_concurrent_ticks_run_each_due_activity_once(court_ok: Court, same_hour_slot: None) -> None:
     c = court_ok
     ticks = [c.popen_sop("tick", "--json", extra_env={"TEST_SLEEP": "3"}) for _ in range(2)]
     outs = [t.communicate(timeout=300) for t in ticks]
@@ -260,7 +260,9 @@ def test_two_concurrent_ticks_run_each_due_activity_once(court_ok: Court) -> Non
     assert third.returncode == 0 and json.loads(third.stdout) == []
 
 
-def test_tick_writes_the_due_reports_as_the_output_of_their_activities(tmp_path: Path) -> None:
+def test_tick_writes_the_due_reports_as_the_output_of_their_activities(
+    tmp_path: Path, same_hour_slot: None
+) -> None:
     c = make_court(tmp_path, ghost=False, reports=True)
     first = c.sop("tick", "--json", timeout=600)
     assert first.returncode == 0, first.stderr
