@@ -128,23 +128,21 @@ def _bases(secret: str) -> set[str]:
     return {b for b in bases if len(b) >= MIN_SECRET_LENGTH}
 
 
-def _forms_of(base: str) -> set[str]:
+def _escaped_twice(base: str) -> set[str]:
+    """``base`` with each escaper of :data:`ESCAPERS` applied once and twice (and as it is)."""
     once = {base} | {esc(base) for esc in ESCAPERS}
-    forms = set(once)
-    for f in once:
-        forms |= {esc(f) for esc in ESCAPERS}
-    return {f for f in forms if len(f) >= MIN_SECRET_LENGTH}
+    return once | {esc(f) for f in once for esc in ESCAPERS}
+
+
+def _forms_of(base: str) -> set[str]:
+    return {f for f in _escaped_twice(base) if len(f) >= MIN_SECRET_LENGTH}
 
 
 def _short_forms(secret: str) -> set[str]:
     """The forms of a secret shorter than :data:`MIN_SECRET_LENGTH`: the secret (and stripped of
-    surrounding white space) with each escaper applied once and twice, masked only where they
-    stand alone (see the module docstring)."""
-    forms: set[str] = set()
-    for base in {secret, secret.strip()} - {""}:
-        once = {base} | {esc(base) for esc in ESCAPERS}
-        forms |= once | {esc(f) for f in once for esc in ESCAPERS}
-    return forms
+    surrounding white space) escaped once and twice, masked only where they stand alone (see the
+    module docstring)."""
+    return set().union(*(_escaped_twice(b) for b in {secret, secret.strip()} - {""}))
 
 
 def escaped_forms(secret: str) -> set[str]:

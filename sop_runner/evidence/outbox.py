@@ -374,12 +374,13 @@ def _resync(
 
 def witness_leaves(cfg: WitnessConfig, size: int) -> list[bytes] | None:
     """Return the leaf hashes of records #1..#size as the witness holds them (None when the
-    witness cannot give them all). The caller checks them against a signed root."""
+    witness cannot give them all: down, or refused -- its certificate, our token). The caller
+    checks them against a signed root."""
     out: list[bytes] = []
     while len(out) < size:
         try:
             code, answer = _request(cfg, "GET", f"/v1/leaves?start={len(out) + 1}&end={size}")
-        except _Transient:
+        except (_Transient, EvidenceError):
             return None
         hashes = answer.get("hashes") if code == 200 and isinstance(answer, dict) else None
         if not hashes:
