@@ -274,7 +274,8 @@ class CallbackModule(CallbackBase):
         for rec in records:
             self._display.display(
                 f"SOP record: {rec['activity_id']} {rec['status']}"
-                + (f" ({rec['verdict']})" if rec["verdict"] else "")
+                # the verdict is the Mutu Baku time standard's, not the outcome's: say so
+                + (f" (Mutu Baku waktu: {rec['verdict']})" if rec["verdict"] else "")
                 + (f" - {rec['note']}" if rec["note"] else ""),
                 screen_only=True,
             )

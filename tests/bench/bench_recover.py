@@ -89,7 +89,12 @@ def main() -> int:
         sys.exit("bench_recover: the court lab is not running (./court lab-up)")
     with tempfile.TemporaryDirectory(prefix="bench-recover-") as tmp:
         records = Path(tmp) / "records.sqlite"
-        backup = ["ansible-playbook", "playbooks/sipp_backup.yml", "-e", "sipp_backup_max_age_hours=0"]
+        # without the portable export: the lab's removable medium is small, and the recovery reads
+        # the restic repository, not the export
+        backup = [
+            "ansible-playbook", "playbooks/sipp_backup.yml",
+            "-e", "sipp_backup_max_age_hours=0", "-e", "sipp_backup_export_enabled=false",
+        ]  # fmt: skip
         if EXTRA_MB:
             print(
                 f"adding {EXTRA_MB} MiB of incompressible documents to the lab's SIPP uploads …", flush=True

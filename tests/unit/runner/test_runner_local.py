@@ -68,6 +68,8 @@ def test_sop_run_and_plain_ansible_playbook_write_the_same_record(court: Court) 
     assert a["via"] == "sop-run" and b["via"] == "ansible-playbook"
     assert {k: a[k] for k in SHAPE_KEYS} == {k: b[k] for k in SHAPE_KEYS}
     assert set(a) == set(b)
+    # the verdict on screen is named as the time standard's, never read as the outcome's
+    assert b["verdict"] and f"SOP record: SIPP-1 partial (Mutu Baku waktu: {b['verdict']})" in r2.stdout
     for rec in (a, b):
         assert rec["status"] == "partial" and rec["note"] == "unreachable: ghost"
         assert rec["hosts"]["ghost"]["status"] == "unreachable"
