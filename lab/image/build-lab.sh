@@ -5,7 +5,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 export CONTAINERS_CONF="${CONTAINERS_CONF:-$here/../containers.conf}"
 base=$("$here/build-base.sh" --print-ref)
-hash=$( (echo "$base"; cat "$0" "$here/Containerfile.lab") | sha256sum | cut -c1-12)
+hash=$( (echo "$base"; cat "$0" "$here/Containerfile.lab" "$here/court_lab_pyc.py") | sha256sum | cut -c1-12)
 ref="localhost/court-lab:$hash"
 if [[ "${1:-}" == "--print-ref" ]]; then echo "$ref"; exit 0; fi
 if podman image exists "$ref"; then echo "$ref"; exit 0; fi

@@ -7,7 +7,7 @@ import subprocess
 import pytest
 from labkit import SSH_KEY, SSH_OPTS, playbook, podman_exec, ssh
 
-pytestmark = pytest.mark.lab
+pytestmark = [pytest.mark.lab, pytest.mark.lab_alone]
 
 NAS_PORT = 2223
 USER = "cadangan"

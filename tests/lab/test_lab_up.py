@@ -8,7 +8,7 @@ import subprocess
 import pytest
 from labkit import env, playbook, recap
 
-pytestmark = pytest.mark.lab
+pytestmark = [pytest.mark.lab, pytest.mark.lab_alone, pytest.mark.runs_first]
 
 CONTAINERS = ["courtlab-sipp", "courtlab-web", "courtlab-nas", "courtlab-central"]
 

@@ -20,7 +20,7 @@ import pytest
 from labkit import ROOT, env, playbook, podman_exec
 from sippkit import assert_no_secret, latest, ok, run_playbook
 
-pytestmark = pytest.mark.lab
+pytestmark = [pytest.mark.lab, pytest.mark.lab_alone]
 
 SPARE = "courtlab-spare"
 KEY_TABLES = [

@@ -19,7 +19,7 @@ from sop_runner.catalog import load_catalog
 from sop_runner.records import RecordStore, parse_iso
 from sop_runner.reports import browser
 
-pytestmark = pytest.mark.lab
+pytestmark = [pytest.mark.lab, pytest.mark.lab_alone]
 ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -8,7 +8,7 @@ import pytest
 from labkit import podman_exec
 from sippkit import latest, ok, run_playbook
 
-pytestmark = pytest.mark.lab
+pytestmark = [pytest.mark.lab, pytest.mark.lab_alone]
 SEVERITIES = {"info", "warning", "high"}
 
 

@@ -12,7 +12,7 @@ from labkit import env as lab_env
 from labkit import playbook, podman_exec, scalar, sql
 from sippkit import assert_no_secret, latest, ok, run_playbook
 
-pytestmark = pytest.mark.lab
+pytestmark = [pytest.mark.lab, pytest.mark.lab_alone]
 
 DISK_STORE = "/srv/.lab-disk/disk"  # the disk stand-in's data, visible even while "unplugged"
 

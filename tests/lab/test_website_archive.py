@@ -11,7 +11,7 @@ import yaml
 from labkit import ROOT, podman_exec
 from webkit import activity, set_site
 
-pytestmark = pytest.mark.lab
+pytestmark = [pytest.mark.lab, pytest.mark.lab_web]
 
 
 def test_archive_checksums_verify():

@@ -4,7 +4,7 @@ expiring in 5 days, a site without a new post for 60 days and a domain expiring 
 import pytest
 from webkit import activity, codes, set_site
 
-pytestmark = pytest.mark.lab
+pytestmark = [pytest.mark.lab, pytest.mark.lab_web]
 
 
 @pytest.fixture(scope="module", autouse=True)

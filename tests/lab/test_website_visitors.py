@@ -5,7 +5,7 @@ import pytest
 from labkit import podman_exec
 from webkit import activity, codes, set_site
 
-pytestmark = pytest.mark.lab
+pytestmark = [pytest.mark.lab, pytest.mark.lab_web]
 
 
 @pytest.fixture(scope="module", autouse=True)
