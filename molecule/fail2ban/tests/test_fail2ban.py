@@ -107,9 +107,11 @@ def test_ssh_key_probing_is_banned_for_real(ct, addr, tmp_path):
     key = tmp_path / "stranger"
     subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True)
     opts = ["-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "BatchMode=yes"]
-    opts += ["-o", "ConnectTimeout=4", "-o", "IdentitiesOnly=yes", "-i", str(key)]
+    opts += ["-o", "ConnectTimeout=10", "-o", "IdentitiesOnly=yes", "-i", str(key)]
     try:
-        for _ in range(7):
+        # maxretry is 5; on a loaded machine an attempt can time out before sshd logs a failure,
+        # so probe until the jail bans (or 25 attempts), not a fixed seven times
+        for _ in range(25):
             try:
                 subprocess.run(["ssh", *opts, f"root@{addr}", "true"], capture_output=True, timeout=20)
             except subprocess.TimeoutExpired:
